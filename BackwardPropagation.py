@@ -1,0 +1,77 @@
+"""The backward pass through time (tutorial step 4).
+
+rnn_backward walks the sequence from the last step to the first, calling the
+cell's backward of RNN_UNIT_CELL.py at each step. Two things make it more than
+a loop of independent cells:
+
+- the gradient a step hands back to a_prev (da_prev) is carried to the step
+  before, where it is added to that step's own upstream gradient da[:, :, t];
+- the parameters are the same at every step, so their gradients are the sum
+  of the per-step gradients.
+
+Dimension letters as in RNN_UNIT_CELL.py:
+n_x inputs, n_a hidden units, m examples, T_x time steps.
+"""
+import numpy as np
+
+from RNN_UNIT_CELL import check_rnn_cell_cache, rnn_cell_backward
+from validation import check_array, check_shape, result_dtype
+
+
+def check_rnn_caches(caches):
+    """Check that `caches` is what rnn_forward returned; give (list of cell caches, x)."""
+    if not isinstance(caches, tuple) or len(caches) != 2 or not isinstance(caches[0], list):
+        raise TypeError("caches must be the tuple (list of cell caches, x) returned by rnn_forward")
+    cell_caches, x = caches
+    check_array("x in caches", x, 3)
+    if len(cell_caches) != x.shape[2] or not cell_caches:
+        raise ValueError(f"caches holds {len(cell_caches)} cell caches for an x of "
+                         f"{x.shape[2]} time steps; pass the caches returned by rnn_forward")
+    check_rnn_cell_cache(cell_caches[0])
+    return cell_caches, x
+
+
+def rnn_backward(da, caches):
+    """Backpropagate through the whole sequence.
+
+    Arguments:
+    da -- upstream gradient of the loss with respect to every hidden state,
+          shape (n_a, m, T_x). This is what the loss says directly about a<t>
+          (for example through the output of step t), *not* the gradient that
+          flows from step t+1 to step t: rnn_backward adds that itself.
+    caches -- tuple (list of cell caches, x) returned by rnn_forward
+
+    Returns:
+    gradients -- python dictionary containing:
+        dx -- gradient with respect to the inputs x, shape (n_x, m, T_x)
+        da0 -- gradient with respect to the initial hidden state a0, shape (n_a, m)
+        dWax -- gradient with respect to Wax, shape (n_a, n_x)
+        dWaa -- gradient with respect to Waa, shape (n_a, n_a)
+        dba -- gradient with respect to ba, shape (n_a, 1)
+    """
+    cell_caches, x = check_rnn_caches(caches)
+    a1, a0, x1, parameters = cell_caches[0]
+    n_x, m, T_x = x.shape
+    n_a = a1.shape[0]
+    check_array("da", da, 3)
+    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
+    dtype = result_dtype(da, a1, x, parameters["Waa"], parameters["Wax"])
+
+    dx = np.zeros((n_x, m, T_x), dtype=dtype)
+    dWax = np.zeros((n_a, n_x), dtype=dtype)
+    dWaa = np.zeros((n_a, n_a), dtype=dtype)
+    dba = np.zeros((n_a, 1), dtype=dtype)
+    da_prevt = np.zeros((n_a, m), dtype=dtype)   # nothing flows back from after the last step
+
+    for t in reversed(range(T_x)):
+        # a<t> influences the loss directly (da[:, :, t]) and through a<t+1> (da_prevt).
+        # The sum is a new array: da itself is never written to.
+        gradients = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t], validate=False)
+        dx[:, :, t] = gradients["dxt"]
+        da_prevt = gradients["da_prev"]
+        dWax += gradients["dWax"]    # shared weights: add up every step's share
+        dWaa += gradients["dWaa"]
+        dba += gradients["dba"]
+
+    da0 = da_prevt   # what is left after the first step is the gradient of a0
+    return {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}

@@ -1,0 +1,56 @@
+"""The forward pass through time (tutorial step 2).
+
+rnn_forward runs the cell of RNN_UNIT_CELL.py once per time step, handing
+each step's hidden state to the next, and keeps every step's cache for the
+backward pass. Dimension letters as in RNN_UNIT_CELL.py:
+n_x inputs, n_a hidden units, n_y classes, m examples, T_x time steps.
+"""
+import numpy as np
+
+from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
+from validation import check_array, check_shape, result_dtype
+
+
+def rnn_forward(x, a0, parameters):
+    """Run the RNN over a whole sequence.
+
+    Arguments:
+    x -- inputs of every time step, numpy array of shape (n_x, m, T_x)
+    a0 -- initial hidden state, shape (n_a, m); often zeros
+    parameters -- python dictionary containing:
+        Wax -- weights applied to the input, shape (n_a, n_x)
+        Waa -- weights applied to the previous hidden state, shape (n_a, n_a)
+        Wya -- weights from the hidden state to the output, shape (n_y, n_a)
+        ba -- hidden bias, shape (n_a, 1)
+        by -- output bias, shape (n_y, 1)
+
+    Returns:
+    a -- hidden states of every time step, shape (n_a, m, T_x)
+    y_pred -- predictions of every time step, shape (n_y, m, T_x)
+    caches -- tuple (list of the T_x cell caches, x), what rnn_backward needs
+    """
+    check_array("x", x, 3)
+    check_array("a0", a0, 2)
+    n_x, m, T_x = x.shape
+    if T_x == 0:
+        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
+    dims = check_rnn_parameters(parameters, n_x=n_x)
+    dims["m"] = m
+    check_shape("a0", a0, ("n_a", "m"), dims)
+    n_a, n_y = dims["n_a"], dims["n_y"]
+    dtype = result_dtype(x, a0, *(parameters[key] for key in RNN_PARAMETER_KEYS))
+
+    a = np.zeros((n_a, m, T_x), dtype=dtype)
+    y_pred = np.zeros((n_y, m, T_x), dtype=dtype)
+    caches = []
+
+    a_next = a0
+    for t in range(T_x):
+        # The arguments were checked once above, for every step at once.
+        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters, validate=False)
+        a[:, :, t] = a_next          # keep the hidden state of step t
+        y_pred[:, :, t] = yt_pred    # and its prediction
+        caches.append(cache)
+
+    caches = (caches, x)
+    return a, y_pred, caches

@@ -1,0 +1,50 @@
+"""Activation functions used by the cells (tutorial: "rnn_utils.py").
+
+Every function works element by element on numpy arrays of any shape, except
+softmax, which normalises over axis 0: in this project a column is one
+example, so the classes of an example run down a column.
+
+Each one keeps the dtype of its input: float32 in, float32 out.
+"""
+import numpy as np
+
+
+def softmax(x):
+    """Turn scores into probabilities down each column.
+
+    Arguments:
+    x -- scores, numpy array of shape (n_y, ...) with the classes on axis 0,
+         e.g. (n_y, m) for one time step or (n_y, m, T_x) for a sequence
+
+    Returns:
+    probabilities of the same shape; every column is positive and sums to 1
+    """
+    # softmax(z) == softmax(z - c) for any constant c in the column. Taking c as
+    # the column's own max makes the largest exponent exp(0) = 1, so nothing
+    # overflows. (One max over the whole batch would not do: a column far below
+    # it would underflow to all zeros and divide 0 by 0.)
+    shifted = x - np.max(x, axis=0, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def tanh(x):
+    """Hyperbolic tangent, squashing any real number into (-1, 1).
+
+    Its derivative is written in terms of its output a = tanh(z):
+    d tanh(z) / dz = 1 - a**2, which is why the backward pass of a cell only
+    needs the cell's output a_next, not its input z.
+    """
+    return np.tanh(x)
+
+
+def sigmoid(x):
+    """Logistic function 1 / (1 + exp(-x)), squashing any real number into (0, 1).
+
+    Written so that exp never sees a large positive argument: for x >= 0 use
+    1 / (1 + exp(-x)), for x < 0 the equal form exp(x) / (1 + exp(x)). Both
+    are computed from e = exp(-|x|) <= 1, so sigmoid(-1000) is 0 without an
+    overflow warning. Used by the LSTM and GRU gates.
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))

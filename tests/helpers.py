@@ -1,0 +1,23 @@
+"""Random, seeded inputs of any size for the tests."""
+import numpy as np
+
+
+def random_rnn(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64):
+    """Inputs, parameters and an upstream gradient for the basic RNN.
+
+    Returns x (n_x, m, T_x), a0 (n_a, m), parameters, da (n_a, m, T_x).
+    Waa is scaled down so the hidden states do not all saturate at +-1,
+    where tanh is flat and a gradient check would prove little.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_x, m, T_x)).astype(dtype)
+    a0 = rng.standard_normal((n_a, m)).astype(dtype)
+    parameters = {
+        "Wax": rng.standard_normal((n_a, n_x)).astype(dtype),
+        "Waa": (0.5 * rng.standard_normal((n_a, n_a))).astype(dtype),
+        "Wya": rng.standard_normal((n_y, n_a)).astype(dtype),
+        "ba": rng.standard_normal((n_a, 1)).astype(dtype),
+        "by": rng.standard_normal((n_y, 1)).astype(dtype),
+    }
+    da = rng.standard_normal((n_a, m, T_x)).astype(dtype)
+    return x, a0, parameters, da

@@ -1,0 +1,80 @@
+"""Argument checks shared by every public function of the project.
+
+Not a step of the tutorial, but the reason its code never hands a learner a
+silently wrong answer: numpy broadcasting would happily add a bias of shape
+(n_a,) to a matrix of shape (n_a, m) and return a result of shape (n_a, n_a),
+and a forgotten transpose often still "works". Every public function checks
+its arguments here once, before computing anything, and fails with a message
+that names the argument and gives the shape it expected and the shape it got.
+
+Dimension letters used in the messages (the tutorial's):
+    n_x  input features      n_a  hidden units      n_y  output classes
+    m    examples per batch  T_x  time steps
+"""
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def check_array(name, value, ndim):
+    """Check that `value` is a real-valued numpy array with `ndim` dimensions.
+
+    Arguments:
+    name -- the argument's name, used in the error message
+    value -- the object to check
+    ndim -- the number of dimensions it must have
+
+    Raises TypeError for anything but a numpy array of integers or floats,
+    ValueError for the wrong number of dimensions.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
+    if value.dtype.kind not in "iuf":  # signed int, unsigned int, float
+        raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+    if value.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {value.shape}")
+
+
+def check_shape(name, value, spec, dims):
+    """Check the shape of an array against a spec written in dimension letters.
+
+    Arguments:
+    name -- the argument's name, used in the error message
+    value -- numpy array, already checked with check_array
+    spec -- tuple of dimension letters or integers, e.g. ("n_a", 1)
+    dims -- dict from dimension letter to its size, e.g. {"n_a": 5}
+
+    Raises ValueError such as
+    "ba: expected shape (n_a, 1) = (5, 1), got (5,)".
+    """
+    expected = tuple(dims[d] if isinstance(d, str) else d for d in spec)
+    if value.shape != expected:
+        letters = "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
+        raise ValueError(f"{name}: expected shape {letters} = {expected}, got {value.shape}")
+
+
+def check_parameters(parameters, keys):
+    """Check that `parameters` is a mapping that holds every key in `keys`.
+
+    Arguments:
+    parameters -- the parameters dict of a cell
+    keys -- the names the cell needs, e.g. ("Wax", "Waa", "Wya", "ba", "by")
+
+    Raises TypeError if `parameters` is not a dict-like mapping and KeyError
+    naming the first missing key. The values are checked by the caller.
+    """
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a dict, got {type(parameters).__name__}")
+    for key in keys:
+        if key not in parameters:
+            raise KeyError(f"parameters is missing {key!r} (a cell needs {', '.join(keys)})")
+
+
+def result_dtype(*arrays):
+    """The floating dtype the computation runs in: float32 only if nothing is wider.
+
+    float32 inputs stay float32 (half the memory traffic of float64); any
+    float64 input, and integer input, gives float64, the default.
+    """
+    dtype = np.result_type(*arrays)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
