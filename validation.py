@@ -47,7 +47,7 @@ def check_shape(name, value, spec, dims):
     Raises ValueError such as
     "ba: expected shape (n_a, 1) = (5, 1), got (5,)".
     """
-    expected = tuple(dims[d] if isinstance(d, str) else d for d in spec)
+    expected = tuple([dims.get(d, d) for d in spec])   # letters looked up, integers kept
     if value.shape != expected:
         letters = "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
         raise ValueError(f"{name}: expected shape {letters} = {expected}, got {value.shape}")
