@@ -80,8 +80,8 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
     Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
     ba, by = parameters["ba"], parameters["by"]
 
-    a_next = tanh(Waa @ a_prev + Wax @ xt + ba)  # ba (n_a, 1) is added to every column
-    yt_pred = softmax(Wya @ a_next + by)
+    a_next = tanh(np.dot(Waa, a_prev) + np.dot(Wax, xt) + ba)  # ba (n_a, 1) is added to every column
+    yt_pred = softmax(np.dot(Wya, a_next) + by)
     cache = (a_next, a_prev, xt, parameters)
     return a_next, yt_pred, cache
 
@@ -125,10 +125,10 @@ def rnn_cell_backward(da_next, cache, validate=True):
     Wax, Waa = parameters["Wax"], parameters["Waa"]
 
     dz = (1 - a_next ** 2) * da_next      # backprop through tanh: tanh'(z) = 1 - tanh(z)^2
-    dxt = Wax.T @ dz                      # z = Wax xt + ...  ->  dz/dxt is Wax
-    dWax = dz @ xt.T                      # summed over the m examples by the product
-    da_prev = Waa.T @ dz                  # the gradient handed to the previous step
-    dWaa = dz @ a_prev.T
-    dba = np.sum(dz, axis=1, keepdims=True)  # ba was broadcast over m columns, so sum them
+    dxt = np.dot(Wax.T, dz)               # z = Wax xt + ...  ->  dz/dxt is Wax
+    dWax = np.dot(dz, xt.T)               # summed over the m examples by the product
+    da_prev = np.dot(Waa.T, dz)           # the gradient handed to the previous step
+    dWaa = np.dot(dz, a_prev.T)
+    dba = dz.sum(axis=1, keepdims=True)      # ba was broadcast over m columns, so sum them
 
     return {"dxt": dxt, "da_prev": da_prev, "dWax": dWax, "dWaa": dWaa, "dba": dba}

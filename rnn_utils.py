@@ -23,9 +23,9 @@ def softmax(x):
     # the column's own max makes the largest exponent exp(0) = 1, so nothing
     # overflows. (One max over the whole batch would not do: a column far below
     # it would underflow to all zeros and divide 0 by 0.)
-    shifted = x - np.max(x, axis=0, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=0, keepdims=True)
+    x = np.asarray(x)
+    e = np.exp(x - x.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
 
 
 def tanh(x):
