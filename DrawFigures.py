@@ -1,0 +1,247 @@
+"""Draw the tutorial's figures from code.
+
+    python DrawFigures.py              # rewrite every figure in Images/
+    python DrawFigures.py --out DIR    # write them somewhere else
+
+Each figure is a function below that places boxes and arrows on a grid of
+data coordinates (1 unit is about a centimetre). The names on the figures
+are the names in the code: Wax, Waa, ba, Wya, by, a_prev, da_next, ...
+Needs matplotlib (python -m pip install matplotlib); nothing else in the
+project does.
+"""
+import argparse
+import os
+import sys
+
+# Colours: inputs, hidden state, outputs/loss, gradients, neutral.
+INPUT, STATE, OUTPUT, GRAD, CELL, NOTE = "#4c72b0", "#2a9d8f", "#e07a1f", "#c0392b", "#eef3f8", "#555555"
+
+
+def t(symbol, index="t"):
+    """A time-indexed symbol in mathtext, e.g. t("a", "t-1") -> a<t-1>."""
+    return rf"${symbol}^{{\langle {index} \rangle}}$"
+
+
+def new_figure(plt, width, height):
+    """A figure whose data coordinates run over [0, width] x [0, height]."""
+    fig = plt.figure(figsize=(width * 0.62, height * 0.62), dpi=150)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    return fig, ax
+
+
+def box(ax, x, y, w, h, text, face=CELL, edge="#34495e", size=13, weight="normal", color="black", style="round"):
+    """A rounded box centred on (x, y) with text in it."""
+    from matplotlib.patches import FancyBboxPatch
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=f"{style},pad=0.02,rounding_size=0.15"
+                                if style == "round" else style, facecolor=face, edgecolor=edge, linewidth=1.6))
+    if text:
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, weight=weight, color=color)
+
+
+def arrow(ax, start, end, color="black", text=None, offset=(0, 0.25), size=13, style="-|>", dashed=False, width=1.8):
+    """An arrow from start to end, with an optional label near its middle."""
+    from matplotlib.patches import FancyArrowPatch
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=18, color=color, linewidth=width,
+                                 linestyle="--" if dashed else "-", shrinkA=0, shrinkB=0))
+    if text:
+        mx, my = (start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1]
+        ax.text(mx, my, text, ha="center", va="center", fontsize=size, color=color)
+
+
+def label(ax, x, y, text, size=13, color="black", ha="center", **kwargs):
+    """Text centred on (x, y) unless ha says otherwise."""
+    ax.text(x, y, text, ha=ha, va="center", fontsize=size, color=color, **kwargs)
+
+
+def draw_unrolled(plt):
+    """Images/RNN1.2.png: the RNN unrolled over time, one weight set for every step."""
+    fig, ax = new_figure(plt, 22, 11)
+    steps = [("1", 3.5), ("2", 8.0), ("3", 12.5), ("T", 18.5)]
+    label(ax, 2.0 + 0.2, 9.9, "An RNN unrolled over time", size=17, weight="bold", ha="left")
+    label(ax, 0.8, 5.0, t("a", "0"), size=16, color=STATE)
+    previous_right = 1.25
+    for i, (index, x) in enumerate(steps):
+        box(ax, x, 5.0, 2.6, 1.6, "RNN cell\nWax, Waa, ba\nWya, by", size=12)
+        # input below, prediction and loss above
+        label(ax, x, 1.6, t("x", index), size=16, color=INPUT)
+        arrow(ax, (x, 2.05), (x, 4.2), color=INPUT)
+        label(ax, x, 7.4, t(r"\hat{y}", index), size=16, color=OUTPUT)
+        arrow(ax, (x, 5.8), (x, 7.0), color=OUTPUT)
+        label(ax, x, 8.9, t(r"\mathcal{L}", index), size=16, color=OUTPUT)
+        arrow(ax, (x, 7.8), (x, 8.5), color=OUTPUT)
+        # hidden state from the previous step
+        if index == "T":
+            label(ax, 15.5, 5.0, r"$\cdots$", size=22, color=STATE)
+            arrow(ax, (16.1, 5.0), (x - 1.3, 5.0), color=STATE, text=t("a", "T-1"), offset=(0, 0.45))
+        else:
+            previous_label = t("a", str(int(index) - 1)) if i else None
+            arrow(ax, (previous_right, 5.0), (x - 1.3, 5.0), color=STATE, text=previous_label, offset=(0, 0.45))
+        previous_right = x + 1.3
+    arrow(ax, (steps[-1][1] + 1.3, 5.0), (21.4, 5.0), color=STATE, text=t("a", "T"), offset=(0, 0.45))
+    arrow(ax, (12.5 + 1.3, 5.0), (14.9, 5.0), color=STATE, text=t("a", "3"), offset=(0, 0.45))
+    label(ax, 11.0, 10.05, r"loss of the sequence  $\mathcal{L} = \sum_t \mathcal{L}^{\langle t \rangle}$",
+          size=14, color=OUTPUT)
+    label(ax, 11.0, 0.4, "the same parameters Wax, Waa, ba, Wya, by in every cell: the weights are shared in time",
+          size=12.5, color=NOTE, style="italic")
+    return fig
+
+
+def draw_cell(plt):
+    """Images/RNN-cell.png: one RNN cell with the parameter names of the code."""
+    fig, ax = new_figure(plt, 20, 11)
+    box(ax, 9.6, 5.0, 13.2, 7.4, None, face="#f7f9fb", edge="#34495e")
+    label(ax, 3.6, 8.35, "rnn_cell_forward(xt, a_prev, parameters)", size=13, color=NOTE, ha="left", family="monospace")
+    # the linear part and the tanh
+    box(ax, 7.6, 4.2, 6.4, 1.3, r"$z$ = Waa $a^{\langle t-1 \rangle}$ + Wax $x^{\langle t \rangle}$ + ba", size=14)
+    box(ax, 12.9, 4.2, 1.9, 1.3, "tanh", face="#d8f0ec", size=15, weight="bold")
+    arrow(ax, (10.8, 4.2), (11.95, 4.2))
+    # inputs
+    label(ax, 1.0, 4.2, t("a", "t-1") + "\na_prev", size=15, color=STATE)
+    arrow(ax, (1.9, 4.2), (4.4, 4.2), color=STATE)
+    label(ax, 7.6, 0.45, t("x", "t") + "   xt", size=15, color=INPUT)
+    arrow(ax, (7.6, 0.9), (7.6, 3.55), color=INPUT)
+    # the new state leaves to the right and goes up to the output layer
+    arrow(ax, (13.85, 4.2), (18.4, 4.2), color=STATE)
+    label(ax, 19.1, 4.2, t("a", "t") + "\na_next", size=15, color=STATE)
+    label(ax, 16.6, 3.55, "to the next step", size=11.5, color=NOTE)
+    arrow(ax, (15.2, 4.2), (15.2, 6.05), color=STATE)
+    box(ax, 12.4, 6.75, 7.0, 1.3, r"softmax(Wya $a^{\langle t \rangle}$ + by)", face="#fdebd9", size=14)
+    arrow(ax, (12.4, 7.4), (12.4, 9.6), color=OUTPUT)
+    label(ax, 12.4, 10.15, t(r"\hat{y}", "t") + "   yt_pred", size=15, color=OUTPUT)
+    label(ax, 3.6, 6.95, r"$a^{\langle t \rangle} = \tanh(z)$", size=14, color=NOTE, ha="left")
+    label(ax, 8.6, 1.95, "returns a_next, yt_pred and\ncache = (a_next, a_prev, xt, parameters)", size=11.5,
+          color=NOTE, family="monospace", ha="left")
+    return fig
+
+
+def draw_forward(plt):
+    """Images/ForwardProp.png: rnn_forward runs the cell once per step and keeps every cache."""
+    fig, ax = new_figure(plt, 22, 11)
+    xs = [4.0, 9.0, 14.0, 19.0]
+    names = ["1", "2", "3", "4"]
+    label(ax, 11.0, 10.3, "rnn_forward(x, a0, parameters): the loop over t, left to right", size=15, weight="bold")
+    label(ax, 0.9, 6.0, t("a", "0") + "\na0", size=15, color=STATE)
+    arrow(ax, (1.6, 6.0), (xs[0] - 1.5, 6.0), color=STATE)
+    for i, (x, n) in enumerate(zip(xs, names)):
+        box(ax, x, 6.0, 3.0, 1.5, "rnn_cell_forward", size=12.5)
+        label(ax, x, 3.05 + 0.0, t("x", n) + f"\nx[:, :, {i}]", size=13, color=INPUT)
+        arrow(ax, (x, 3.75), (x, 5.25), color=INPUT)
+        arrow(ax, (x, 6.75), (x, 8.1), color=OUTPUT)
+        label(ax, x, 8.75, t(r"\hat{y}", n) + f"  y_pred[:, :, {i}]", size=12.5, color=OUTPUT)
+        if i + 1 < len(xs):
+            arrow(ax, (x + 1.5, 6.0), (xs[i + 1] - 1.5, 6.0), color=STATE, text=t("a", n), offset=(0, 0.42))
+        # the cache goes down into the list kept for the backward pass
+        box(ax, x + 1.15, 1.35, 1.9, 0.8, f"cache {n}", face="#f2f2f2", size=11.5)
+        arrow(ax, (x + 1.15, 5.25), (x + 1.15, 1.75), color=NOTE, dashed=True, width=1.2)
+    arrow(ax, (20.5, 6.0), (21.6, 6.0), color=STATE)
+    label(ax, 21.1, 6.55, t("a", "4"), size=14, color=STATE)
+    label(ax, 11.0, 0.35, "caches = ([cache 1, ..., cache T_x], x): kept for rnn_backward", size=12.5,
+          color=NOTE, family="monospace")
+    label(ax, 11.0, 9.55, "each new hidden state is also stored in a[:, :, t]", size=12, color=STATE, style="italic")
+    return fig
+
+
+def draw_backward(plt):
+    """Images/BackwardProp.png: rnn_backward, right to left, da enters at every step."""
+    fig, ax = new_figure(plt, 22, 11)
+    xs = [3.5, 8.3, 13.1, 17.9]
+    label(ax, 11.0, 10.3, "rnn_backward(da, caches): the loop over t, right to left", size=15, weight="bold")
+    for i, x in enumerate(xs):
+        n = str(i + 1)
+        box(ax, x, 5.4, 3.0, 1.5, "rnn_cell_backward", size=12.5, face="#fbeeee")
+        # the plus node where the upstream gradient of step t joins the carried one
+        ax.add_patch(__import__("matplotlib.patches", fromlist=["Circle"]).Circle((x + 1.9, 7.3), 0.32,
+                                                                                   facecolor="white", edgecolor=GRAD, linewidth=1.6))
+        label(ax, x + 1.9, 7.3, "+", size=15, color=GRAD)
+        label(ax, x + 1.9, 9.05, f"da[:, :, {i}]", size=12, color=GRAD, family="monospace")
+        arrow(ax, (x + 1.9, 8.65), (x + 1.9, 7.62), color=GRAD)
+        arrow(ax, (x + 1.58, 7.3), (x, 6.15), color=GRAD, text="da_next", offset=(-0.75, 0.35), size=11.5)
+        # dx out below
+        arrow(ax, (x, 4.65), (x, 3.2), color=INPUT)
+        label(ax, x, 2.75, f"dx[:, :, {i}]", size=12, color=INPUT, family="monospace")
+        # da_prev goes to the plus node of the step before
+        if i > 0:
+            arrow(ax, (x - 1.5, 5.4), (xs[i - 1] + 1.9, 6.98), color=GRAD, text="da_prev", offset=(0.0, -0.55), size=11.5)
+    # nothing arrives from after the last step
+    label(ax, 21.3, 7.3, "0", size=14, color=GRAD)
+    arrow(ax, (21.0, 7.3), (xs[-1] + 2.22, 7.3), color=GRAD)
+    arrow(ax, (xs[0] - 1.5, 5.4), (0.5, 5.4), color=GRAD)
+    label(ax, 1.1, 6.0, "da0", size=13, color=GRAD, family="monospace")
+    box(ax, 10.7, 1.0, 17.0, 1.0, "dWax, dWaa, dba = the sum over t of every cell's dWax, dWaa, dba",
+        face="#f2f2f2", size=12.5)
+    for x in xs:
+        arrow(ax, (x - 1.2, 4.65), (x - 1.2, 1.5), color=NOTE, dashed=True, width=1.2)
+    return fig
+
+
+def draw_truncated(plt):
+    """Images/TBTT.png: forward through every chunk, backward only inside each chunk."""
+    fig, ax = new_figure(plt, 25, 11)
+    k, chunks = 3, 3
+    spacing, start = 2.3, 2.2
+    label(ax, 12.5, 10.35, "Truncated backpropagation through time (chunks of k = 3 steps)", size=15, weight="bold")
+    xs = [start + i * spacing + (i // k) * 1.2 for i in range(k * chunks)]
+    for c in range(chunks):
+        left, right = xs[c * k] - 1.0, xs[c * k + k - 1] + 1.0
+        box(ax, (left + right) / 2, 5.0, right - left, 6.2, None, face=["#f4f8fc", "#f7fbf4", "#fcf7f2"][c], edge="#bbbbbb")
+        label(ax, (left + right) / 2, 7.65, f"chunk {c + 1}: forward, loss, backward, update", size=11.5, color=NOTE)
+    label(ax, 0.55, 5.9, t("a", "0"), size=14, color=STATE)
+    arrow(ax, (0.9, 5.9), (xs[0] - 0.55, 5.9), color=STATE)
+    for i, x in enumerate(xs):
+        box(ax, x, 5.0, 1.1, 2.2, None, face="white")
+        label(ax, x, 3.1, t("x", str(i + 1)), size=13, color=INPUT)
+        arrow(ax, (x, 3.45), (x, 3.9), color=INPUT)
+        arrow(ax, (x, 6.1), (x, 6.75), color=OUTPUT)
+        label(ax, x, 7.05, t(r"\mathcal{L}", str(i + 1)), size=11, color=OUTPUT)
+        if i + 1 < len(xs):
+            nxt = xs[i + 1]
+            arrow(ax, (x + 0.55, 5.9), (nxt - 0.55, 5.9), color=STATE)         # forward: always
+            if (i + 1) % k:                                                      # backward: only inside a chunk
+                arrow(ax, (nxt - 0.55, 4.1), (x + 0.55, 4.1), color=GRAD)
+            else:
+                mid = (x + nxt) / 2
+                ax.plot([mid - 0.25, mid + 0.25], [3.85, 4.35], color=GRAD, linewidth=2.5)
+                ax.plot([mid - 0.25, mid + 0.25], [4.35, 3.85], color=GRAD, linewidth=2.5)
+                ax.plot([mid, mid], [1.5, 8.3], color="#888888", linewidth=1.2, linestyle=":")
+    label(ax, 12.5, 9.2, "forward: the hidden state is carried across every cut", size=13, color=STATE)
+    label(ax, 12.5, 1.0, "backward: each chunk starts from a zero gradient at its end and stops at its start;"
+          "  X = no gradient crosses the cut", size=12.5, color=GRAD)
+    return fig
+
+
+FIGURES = {
+    "RNN1.2.png": draw_unrolled,
+    "RNN-cell.png": draw_cell,
+    "ForwardProp.png": draw_forward,
+    "BackwardProp.png": draw_backward,
+    "TBTT.png": draw_truncated,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Draw the tutorial's figures into Images/ (or --out).")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "Images"),
+                        help="folder to write the PNGs to (default: Images/ next to this script)")
+    args = parser.parse_args(argv)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("DrawFigures.py needs matplotlib: python -m pip install matplotlib", file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    for name, draw in FIGURES.items():
+        fig = draw(plt)
+        path = os.path.join(args.out, name)
+        fig.savefig(path, facecolor="white")
+        plt.close(fig)
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
