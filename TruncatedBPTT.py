@@ -1,0 +1,437 @@
+"""Train a character-level RNN with truncated backpropagation through time.
+
+    python TruncatedBPTT.py                       # trains on this project's README.md
+    python TruncatedBPTT.py --text my_book.txt    # on any UTF-8 text
+    python TruncatedBPTT.py --help
+
+The tutorial explains truncated BPTT and per-step losses; this program runs
+them on real text with the tutorial's own rnn_forward and rnn_backward.
+
+- Every character is a class. The input at step t is the one-hot vector of
+  character t, the target is character t + 1: the model learns to predict
+  the next character.
+- The batch dimension m is used for real: the text is split into m equal
+  stretches, and row i of every batch reads its own stretch, so the m
+  hidden states are m independent readers.
+- Truncation: each iteration feeds the next k = --seq-length characters of
+  every stretch, starting from the hidden states the previous chunk ended
+  with (the memory crosses the cut), and backpropagates inside the chunk
+  only (the gradient does not).
+"""
+import argparse
+import math
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+
+from ForwardPropagation import rnn_forward
+from Loss import cross_entropy_loss, rnn_loss_and_gradients
+from Optimizers import OPTIMIZERS, clip_global_norm
+from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, rnn_cell_forward
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_TEXT = os.path.join(HERE, "README.md")
+DEFAULT_CHECKPOINT = os.path.join("checkpoints", "char_rnn.npz")
+
+
+class UsageError(Exception):
+    """A problem with the user's input: reported in one line, without a traceback."""
+
+
+# ---------------------------------------------------------------- the data
+
+def read_text(path):
+    """The text of a UTF-8 file; UsageError if it is missing, unreadable, empty or not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path} is not UTF-8 text (byte {error.start} cannot be decoded)")
+    if not text:
+        raise UsageError(f"{path} is empty")
+    return text
+
+
+def make_streams(indices, batch, seq_length):
+    """Cut the text into `batch` equal stretches, one per row of the batch.
+
+    Arguments:
+    indices -- the text as character indices, 1-D integer array of length N
+    batch -- m, the number of stretches
+    seq_length -- k, the chunk length
+
+    Returns:
+    streams -- integer array (m, L + 1): row i is the i-th stretch, with one
+               character more than the L it reads, for the last target
+    """
+    length = (len(indices) - 1) // batch
+    if length < seq_length:
+        raise UsageError(f"the text has {len(indices)} characters; {batch} streams of {seq_length} steps "
+                         f"need at least {batch * seq_length + 1}")
+    return np.stack([indices[i * length: (i + 1) * length + 1] for i in range(batch)])
+
+
+def one_hot(indices, vocab_size, dtype=np.float64):
+    """One-hot columns for an integer array (m, T_x): returns (vocab_size, m, T_x)."""
+    m, T_x = indices.shape
+    x = np.zeros((vocab_size, m, T_x), dtype=dtype)
+    examples, steps = np.indices((m, T_x))
+    x[indices, examples, steps] = 1
+    return x
+
+
+# ---------------------------------------------------------------- the model
+
+def init_parameters(vocab_size, hidden, rng):
+    """Small random weights and zero biases, as in min-char-rnn."""
+    return {"Wax": 0.01 * rng.standard_normal((hidden, vocab_size)),
+            "Waa": 0.01 * rng.standard_normal((hidden, hidden)),
+            "Wya": 0.01 * rng.standard_normal((vocab_size, hidden)),
+            "ba": np.zeros((hidden, 1)),
+            "by": np.zeros((vocab_size, 1))}
+
+
+def sample(parameters, first_index, length, temperature, rng):
+    """Let the model write: feed each drawn character back in as the next input.
+
+    Arguments:
+    parameters -- the model, as in rnn_forward
+    first_index -- index of the character to start from
+    length -- how many characters to draw
+    temperature -- > 0; below 1 the likeliest characters are favoured, above 1 the distribution flattens
+    rng -- numpy random Generator (seeded, so a sample can be repeated)
+
+    Returns:
+    list of `length` character indices
+    """
+    vocab_size, hidden = parameters["Wya"].shape
+    a = np.zeros((hidden, 1))
+    x = np.zeros((vocab_size, 1))
+    index, drawn = first_index, []
+    for _ in range(length):
+        x[:] = 0
+        x[index] = 1
+        a, probabilities, _ = rnn_cell_forward(x, a, parameters, validate=False)
+        # softmax(z / T) is proportional to softmax(z) ** (1 / T)
+        weights = probabilities[:, 0] ** (1.0 / temperature)
+        index = int(rng.choice(vocab_size, p=weights / weights.sum()))
+        drawn.append(index)
+    return drawn
+
+
+def evaluate(parameters, indices, chunk=500):
+    """Mean cross-entropy per character (natural log) of the model over the whole text.
+
+    The text is read once from the start as one stream (m = 1), carrying the
+    hidden state from chunk to chunk, so every character is predicted from
+    everything before it.
+    """
+    vocab_size, hidden = parameters["Wya"].shape
+    a_prev = np.zeros((hidden, 1))
+    total = 0.0
+    for start in range(0, len(indices) - 1, chunk):
+        inputs = indices[start: start + chunk][None, :]
+        targets = indices[start + 1: start + chunk + 1][None, :]
+        inputs = inputs[:, :targets.shape[1]]
+        a, y_pred, _ = rnn_forward(one_hot(inputs, vocab_size), a_prev, parameters)
+        total += cross_entropy_loss(y_pred, targets)[0]
+        a_prev = a[:, :, -1]
+    return total / (len(indices) - 1)
+
+
+def truncated_bptt_gradients(x, a0, targets, parameters, k):
+    """Loss and gradient of every chunk of k steps, with the hidden state carried between them.
+
+    This is one pass of truncated BPTT without the parameter updates, so it can
+    be compared with full BPTT: chunk j starts from the hidden state chunk j-1
+    ended with (the memory crosses the cut) but its backward pass starts from a
+    zero gradient at its own end and stops at its own start (the gradient does
+    not cross the cut).
+
+    Arguments:
+    x -- inputs, shape (n_x, m, T_x)
+    a0 -- initial hidden state, shape (n_a, m)
+    targets -- integer targets, shape (m, T_x)
+    parameters -- as in rnn_forward
+    k -- chunk length; k >= T_x gives one chunk, which is full BPTT
+
+    Returns:
+    list of (loss, gradients, a_start) for every chunk, a_start being the
+    hidden state the chunk started from
+    """
+    results, a_start = [], a0
+    for start in range(0, x.shape[2], k):
+        loss, gradients, a_last = rnn_loss_and_gradients(x[:, :, start: start + k], a_start,
+                                                         targets[:, start: start + k], parameters)
+        results.append((loss, gradients, a_start))
+        a_start = a_last
+    return results
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def save_checkpoint(path, parameters, optimizer, chars, iteration):
+    """Write everything needed to resume into a .npz of plain arrays, atomically.
+
+    The file is written next to its final place and then renamed over it, so
+    an interruption mid-write leaves the previous checkpoint intact.
+    """
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    arrays = {f"param_{name}": value for name, value in parameters.items()}
+    arrays.update({f"optimizer_{name}": value for name, value in optimizer.state().items()})
+    arrays["optimizer"] = np.array(optimizer.name)
+    arrays["vocabulary"] = np.array([ord(c) for c in chars], dtype=np.int64)   # code points, no pickle
+    arrays["hidden"] = np.array(parameters["Waa"].shape[0])
+    arrays["iteration"] = np.array(iteration)
+    temporary = path + ".tmp.npz"
+    np.savez(temporary, **arrays)
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path):
+    """Read a checkpoint written by save_checkpoint; plain arrays only (allow_pickle=False)."""
+    if not os.path.exists(path):
+        raise UsageError(f"--resume: no checkpoint at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            contents = {key: data[key] for key in data.files}
+        parameters = {name: contents[f"param_{name}"] for name in RNN_PARAMETER_KEYS}
+        state = {key[len("optimizer_"):]: value for key, value in contents.items() if key.startswith("optimizer_")}
+        chars = [chr(code) for code in contents["vocabulary"]]
+        return parameters, str(contents["optimizer"]), state, chars, int(contents["hidden"]), int(contents["iteration"])
+    except (OSError, ValueError, KeyError) as error:
+        raise UsageError(f"{path} is not a checkpoint of this program ({error})")
+
+
+# ---------------------------------------------------------------- progress
+
+class Progress:
+    """Iteration, smoothed loss, speed and time left, on stderr.
+
+    On a terminal one line is rewritten in place; otherwise (a log file, CI)
+    a plain line is printed every `every` iterations.
+    """
+
+    def __init__(self, total, every):
+        self.total, self.every = total, every
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.line_open = False
+
+    def show(self, iteration, done_here, loss_per_char, chars_per_iteration):
+        elapsed = time.perf_counter() - self.start
+        speed = done_here * chars_per_iteration / elapsed if elapsed > 0 else 0.0
+        left = (self.total - iteration) * elapsed / done_here if done_here else 0.0
+        text = (f"iteration {iteration}/{self.total}  loss/char {loss_per_char:.3f}  "
+                f"{speed:,.0f} chars/s  {left:.0f} s left")
+        if self.tty:
+            sys.stderr.write("\r" + text.ljust(78))
+            self.line_open = True
+        elif iteration % self.every == 0 or iteration == self.total:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close_line(self):
+        """End the updating line before anything else is printed."""
+        if self.line_open:
+            sys.stderr.write("\n")
+            self.line_open = False
+
+
+# ---------------------------------------------------------------- the program
+
+def positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(
+        description="Train a character-level RNN with truncated backpropagation through time.")
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: README.md)")
+    parser.add_argument("--hidden", type=positive(int), default=None,
+                        help="hidden units n_a (default 100, or the checkpoint's with --resume)")
+    parser.add_argument("--seq-length", type=positive(int), default=25,
+                        help="chunk length k: steps per forward/backward pass (default 25)")
+    parser.add_argument("--batch", type=positive(int), default=16,
+                        help="m, parallel streams through the text (default 16)")
+    parser.add_argument("--lr", type=positive(float), default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adagrad", help="default adagrad")
+    parser.add_argument("--iterations", type=non_negative_int, default=12000,
+                        help="total training iterations, counted across resumes; 0 only evaluates (default 12000)")
+    parser.add_argument("--clip", type=non_negative_float, default=5.0,
+                        help="clip the gradient's global norm to this; 0 turns clipping off (default 5)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed for the weights and samples (default 1)")
+    parser.add_argument("--temperature", type=positive(float), default=0.8,
+                        help="sampling temperature (default 0.8)")
+    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                        help=f"where to save the model (default {DEFAULT_CHECKPOINT})")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint at --checkpoint")
+    parser.add_argument("--plot", metavar="PATH", help="write the loss curve to this PNG (needs matplotlib)")
+    return parser.parse_args(argv)
+
+
+def plot_losses(path, history, vocab_size):
+    """Write the smoothed training loss per character against the iteration as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    iterations, losses = zip(*history)
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=150)
+    ax.plot(iterations, losses, color="#2a9d8f", label="training loss per character (smoothed)")
+    ax.axhline(math.log(vocab_size), color="#888888", linestyle="--", label=f"ln V = {math.log(vocab_size):.2f} (guessing)")
+    ax.axhline(math.log(vocab_size) / 2, color="#e07a1f", linestyle=":", label="ln V / 2")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cross-entropy per character (nats)")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def matplotlib_available():
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def train(args):
+    text = read_text(args.text)
+    rng = np.random.default_rng(args.seed)
+
+    if args.resume:
+        parameters, optimizer_name, state, chars, hidden, iteration = load_checkpoint(args.checkpoint)
+        if args.hidden is not None and args.hidden != hidden:
+            raise UsageError(f"--hidden {args.hidden} does not match the checkpoint's hidden size {hidden}")
+        unknown = sorted(set(text) - set(chars))
+        if unknown:
+            shown = ", ".join(repr(c) for c in unknown[:10])
+            raise UsageError(f"the text has {len(unknown)} characters the checkpoint's vocabulary lacks "
+                             f"(the model cannot predict them): {shown}")
+        optimizer = OPTIMIZERS[args.optimizer](args.lr)
+        if optimizer_name == args.optimizer:
+            optimizer.load_state(state)
+    else:
+        chars = sorted(set(text))
+        hidden = args.hidden or 100
+        parameters = init_parameters(len(chars), hidden, rng)
+        optimizer = OPTIMIZERS[args.optimizer](args.lr)
+        iteration = 0
+
+    char_to_index = {c: i for i, c in enumerate(chars)}
+    vocab_size = len(chars)
+    indices = np.array([char_to_index[c] for c in text], dtype=np.int64)
+    streams = make_streams(indices, args.batch, args.seq_length)
+    chunks_per_pass = (streams.shape[1] - 1) // args.seq_length
+    k = args.seq_length
+    print(f"text: {args.text} ({len(text):,} characters, {vocab_size} distinct); "
+          f"hidden {hidden}, {args.batch} streams of {streams.shape[1] - 1:,}, chunks of {k}")
+    print(f"loss per character of a uniform guess: ln {vocab_size} = {math.log(vocab_size):.3f}", flush=True)
+    if args.plot and not matplotlib_available():
+        print("--plot needs matplotlib (python -m pip install matplotlib); no plot will be written",
+              file=sys.stderr)
+
+    smooth = math.log(vocab_size)               # a model that knows nothing guesses uniformly
+    history = [(iteration, smooth)]
+    progress = Progress(args.iterations, every=max(1, (args.iterations - iteration) // 20))
+    first_iteration = iteration
+    a_prev = np.zeros((hidden, args.batch))
+    try:
+        while iteration < args.iterations:
+            chunk = iteration % chunks_per_pass
+            if chunk == 0:
+                a_prev = np.zeros((hidden, args.batch))         # back to the start of every stream
+            start = chunk * k
+            inputs = streams[:, start: start + k]
+            targets = streams[:, start + 1: start + k + 1]
+            loss, gradients, a_prev = rnn_loss_and_gradients(one_hot(inputs, vocab_size), a_prev,
+                                                             targets, parameters)
+            parameter_gradients = {"d" + name: gradients["d" + name] for name in parameters}
+            parameter_gradients, _ = clip_global_norm(parameter_gradients, args.clip)  # tame explosions
+            parameters = optimizer.update(parameters, parameter_gradients)
+            iteration += 1
+
+            smooth = 0.98 * smooth + 0.02 * loss / k
+            history.append((iteration, smooth))
+            progress.show(iteration, iteration - first_iteration, smooth, args.batch * k)
+            if iteration % 1000 == 0 or iteration == args.iterations:
+                progress.close_line()
+                drawn = sample(parameters, int(inputs[0, 0]), 200, args.temperature, rng)
+                print(f"--- sample at iteration {iteration} ---\n{''.join(chars[i] for i in drawn)}\n---", flush=True)
+                save_checkpoint(args.checkpoint, parameters, optimizer, chars, iteration)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)      # a second Ctrl-C must not break the save
+        progress.close_line()
+        save_checkpoint(args.checkpoint, parameters, optimizer, chars, iteration)
+        print(f"\ninterrupted at iteration {iteration}; the model is saved in {args.checkpoint}\n"
+              f"resume with: python TruncatedBPTT.py --resume --checkpoint {args.checkpoint} "
+              f"--iterations {args.iterations}" + (f" --text {args.text}" if args.text != DEFAULT_TEXT else ""),
+              file=sys.stderr)
+        return 130
+
+    progress.close_line()
+    save_checkpoint(args.checkpoint, parameters, optimizer, chars, iteration)
+    print(f"saved the model after {iteration} iterations to {args.checkpoint}")
+    if args.plot and matplotlib_available() and len(history) > 1:
+        plot_losses(args.plot, history, vocab_size)
+        print(f"wrote the loss curve to {args.plot}")
+    print(f"final loss per character: {evaluate(parameters, indices):.4f}")
+    return 0
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    try:
+        return train(args)
+    except UsageError as error:
+        print(f"TruncatedBPTT.py: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:             # outside the training loop: nothing new to save
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

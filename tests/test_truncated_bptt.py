@@ -1,0 +1,87 @@
+"""Truncated BPTT: the chunking, the data streams and sampling."""
+import numpy as np
+import pytest
+
+from ForwardPropagation import rnn_forward
+from gradient_check import numerical_gradient, relative_error
+from helpers import random_rnn
+from Loss import cross_entropy_loss, rnn_loss_and_gradients
+from TruncatedBPTT import UsageError, make_streams, one_hot, sample, truncated_bptt_gradients
+
+
+def problem(T_x=9, seed=0):
+    x, a0, parameters, _ = random_rnn(3, 4, 5, 2, T_x, seed=seed)
+    targets = np.random.default_rng(seed).integers(0, 5, size=(2, T_x))
+    return x, a0, targets, parameters
+
+
+@pytest.mark.parametrize("k", [9, 10, 100])
+def test_one_chunk_is_exactly_full_bptt(k):
+    x, a0, targets, parameters = problem()
+    [(loss, gradients, a_start)] = truncated_bptt_gradients(x, a0, targets, parameters, k)
+    full_loss, full_gradients, _ = rnn_loss_and_gradients(x, a0, targets, parameters)
+    assert loss == full_loss and a_start is a0
+    for key in full_gradients:
+        np.testing.assert_array_equal(gradients[key], full_gradients[key])
+
+
+@pytest.mark.parametrize("k, chunk", [(3, 1), (3, 2), (4, 2), (1, 5)])
+def test_a_later_chunk_gets_the_gradient_of_its_own_loss_with_its_start_fixed(k, chunk):
+    x, a0, targets, parameters = problem()
+    results = truncated_bptt_gradients(x, a0, targets, parameters, k)
+    _, gradients, a_start = results[chunk]
+    # the memory crossed the cut: the chunk starts where the full forward pass was
+    a_full = rnn_forward(x, a0, parameters)[0]
+    np.testing.assert_allclose(a_start, a_full[:, :, chunk * k - 1], rtol=1e-12)
+
+    steps = slice(chunk * k, (chunk + 1) * k)
+    a_fixed = a_start.copy()
+
+    def chunk_loss():   # a_fixed does not depend on the parameters: the cut
+        return cross_entropy_loss(rnn_forward(x[:, :, steps], a_fixed, parameters)[1], targets[:, steps])[0]
+
+    for name, value in parameters.items():
+        error = relative_error(gradients["d" + name], numerical_gradient(chunk_loss, value))
+        assert error <= 1e-7, f"d{name}: relative error {error:.2e}"
+    assert relative_error(gradients["da0"], numerical_gradient(chunk_loss, a_fixed)) <= 1e-7
+
+
+def test_truncation_really_cuts_the_gradient():
+    x, a0, targets, parameters = problem()
+    truncated = truncated_bptt_gradients(x, a0, targets, parameters, 3)
+    summed = sum(g["dWaa"] for _, g, _ in truncated)
+    full = rnn_loss_and_gradients(x, a0, targets, parameters)[1]["dWaa"]
+    assert sum(loss for loss, _, _ in truncated) == pytest.approx(rnn_loss_and_gradients(x, a0, targets, parameters)[0])
+    assert np.abs(summed - full).max() > 1e-6      # same loss, different gradient: paths across cuts are gone
+
+
+def test_streams_read_their_own_stretch():
+    indices = np.arange(23)
+    streams = make_streams(indices, batch=3, seq_length=5)
+    # (23 - 1) // 3 = 7 characters per stream, plus one for the last target
+    np.testing.assert_array_equal(streams, [np.arange(0, 8), np.arange(7, 15), np.arange(14, 22)])
+    with pytest.raises(UsageError, match="need at least 31"):
+        make_streams(indices, batch=3, seq_length=10)
+
+
+def test_one_hot():
+    x = one_hot(np.array([[2, 0], [1, 1]]), 3)
+    assert x.shape == (3, 2, 2)
+    np.testing.assert_array_equal(x[:, 0, 0], [0, 0, 1])
+    np.testing.assert_array_equal(x[:, 1, 1], [0, 1, 0])
+    np.testing.assert_array_equal(x.sum(axis=0), 1)
+
+
+def test_sampling_is_seeded_and_a_cold_temperature_picks_the_likeliest():
+    _, _, parameters, _ = random_rnn(3, 4, 3, 1, 1, seed=5)     # vocabulary of 3: n_x = n_y
+    first = sample(parameters, 0, 50, 1.0, np.random.default_rng(7))
+    assert first == sample(parameters, 0, 50, 1.0, np.random.default_rng(7))
+    assert all(0 <= i < 3 for i in first)
+    # greedy decoding written out independently: always the most probable next character
+    greedy, a, index = [], np.zeros((4, 1)), 0
+    for _ in range(30):
+        x = np.eye(3)[:, [index]]
+        a = np.tanh(parameters["Waa"] @ a + parameters["Wax"] @ x + parameters["ba"])
+        index = int(np.argmax(parameters["Wya"] @ a + parameters["by"]))
+        greedy.append(index)
+    assert sample(parameters, 0, 30, 0.01, np.random.default_rng(3)) == greedy
