@@ -1,0 +1,139 @@
+"""The same forward and backward passes, with only the recurrence left in a loop.
+
+rnn_forward and rnn_backward are the right way to *read* an RNN: one cell,
+one step at a time. They are a slow way to *run* one, because every step
+makes its own small matrix products, and a small product wastes most of
+what the processor can do. Look at which work really depends on the step
+before:
+
+Forward.
+    z<t> = Wax x<t> + ba  +  Waa a<t-1>        a<t> = tanh(z<t>)
+    The first part does not involve a<t-1> at all. Put the T_x inputs side by
+    side as the columns of one (n_x, T_x * m) matrix X and it is ONE product,
+    Wax X + ba, for every step at once. Only Waa a<t-1> and the tanh must
+    wait for the previous step: that short loop is all that stays sequential.
+    Then the output layer of every step is again one product and one softmax:
+    Y = softmax(Wya A + by), A the (n_a, T_x * m) matrix of all hidden states.
+
+Backward.
+    dz<t> = (1 - a<t>^2) * (da<t> + Waa^T dz<t+1>)
+    Only this carried gradient is sequential. (1 - a<t>^2) for every step is
+    one element-wise operation before the loop. Once every dz<t> is known,
+    the parameter gradients are sums over steps of products, which are
+    single products over the side-by-side matrices:
+        dWax = DZ X^T        dWaa = DZ A_prev^T      dba = row sums of DZ
+        dx   = Wax^T DZ      (DZ = all dz<t> side by side, A_prev = a<0..T_x-1>)
+
+Memory. The hidden states and the dz are written into buffers of shape
+(n_a, T_x * m) allocated once, with step t in columns [t*m, (t+1)*m): each
+step's block is a plain slice, and the big products read the whole buffer.
+float32 inputs are computed in float32 from end to end (float64 would
+double the memory traffic and halve the speed of the products).
+
+The results are the same as rnn_forward/rnn_backward to rounding
+(tests/test_vectorized.py). The arrays returned with the tutorial's shapes,
+a (n_a, m, T_x), y_pred (n_y, m, T_x) and dx (n_x, m, T_x), are transposed
+*views* of those time-major buffers: read them like any array; call
+np.ascontiguousarray on them if a library needs contiguous memory. They
+never share memory with the arguments.
+
+Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
+n_y classes, m examples, T_x time steps.
+"""
+import numpy as np
+
+from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters
+from validation import check_array, check_shape, result_dtype
+
+
+def rnn_forward_vectorized(x, a0, parameters):
+    """Run the RNN over a whole sequence; only the recurrence is a Python loop.
+
+    Arguments:
+    x -- inputs of every time step, shape (n_x, m, T_x)
+    a0 -- initial hidden state, shape (n_a, m)
+    parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
+                  Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
+
+    Returns:
+    a -- hidden states of every step, shape (n_a, m, T_x) (a view, see above)
+    y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
+    cache -- tuple (X, a0, A, parameters) for rnn_backward_vectorized:
+             X (n_x, T_x * m) the inputs side by side, time-major (a copy of x),
+             a0 (n_a, m), A (n_a, T_x * m) the hidden states side by side,
+             parameters in the computation's dtype
+    """
+    check_array("x", x, 3)
+    check_array("a0", a0, 2)
+    n_x, m, T_x = x.shape
+    if T_x == 0:
+        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
+    dims = check_rnn_parameters(parameters, n_x=n_x)
+    dims["m"] = m
+    check_shape("a0", a0, ("n_a", "m"), dims)
+    n_a, n_y = dims["n_a"], dims["n_y"]
+    dtype = result_dtype(x, a0, *(parameters[key] for key in RNN_PARAMETER_KEYS))
+    p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_PARAMETER_KEYS}
+    a0 = a0.astype(dtype, copy=False)
+
+    # Inputs side by side, step t in columns [t*m, (t+1)*m): one copy of x.
+    X = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtype).reshape(n_x, T_x * m)
+    A = np.dot(p["Wax"], X)            # Wax x<t> for every step in ONE product; becomes the states
+    A += p["ba"]
+
+    a_prev = a0
+    for t in range(T_x):               # the only sequential part: Waa a<t-1> and the tanh
+        block = A[:, t * m:(t + 1) * m]
+        block += np.dot(p["Waa"], a_prev)
+        np.tanh(block, out=block)      # z<t> is overwritten by a<t>: nothing else needs z
+        a_prev = block
+
+    Y = np.dot(p["Wya"], A)            # the output layer of every step in one product
+    Y += p["by"]
+    Y -= Y.max(axis=0, keepdims=True)  # softmax down every column, shifted by its max
+    np.exp(Y, out=Y)
+    Y /= Y.sum(axis=0, keepdims=True)
+
+    a = A.reshape(n_a, T_x, m).transpose(0, 2, 1)
+    y_pred = Y.reshape(n_y, T_x, m).transpose(0, 2, 1)
+    return a, y_pred, (X, a0, A, p)
+
+
+def rnn_backward_vectorized(da, cache):
+    """Backpropagate through the whole sequence; only the carried gradient is a loop.
+
+    Arguments:
+    da -- upstream gradient of the loss with respect to every hidden state,
+          shape (n_a, m, T_x), as for rnn_backward (not the gradient carried
+          between steps: that is added here)
+    cache -- tuple returned by rnn_forward_vectorized
+
+    Returns:
+    gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m),
+                 dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1)
+    """
+    if not isinstance(cache, tuple) or len(cache) != 4:
+        raise TypeError("cache must be the tuple (X, a0, A, parameters) returned by rnn_forward_vectorized")
+    X, a0, A, p = cache
+    n_x, n_a, m = X.shape[0], A.shape[0], a0.shape[1]
+    T_x = A.shape[1] // m
+    check_array("da", da, 3)
+    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
+    dtype = result_dtype(da, A)        # float64 da on a float32 forward computes in float64, as rnn_backward
+    da, X, a0, A = (array.astype(dtype, copy=False) for array in (da, X, a0, A))
+
+    DZ = A * A                         # will hold dz<t>; first 1 - a^2 for every step at once
+    np.subtract(1, DZ, out=DZ)
+    da_carried = np.zeros((n_a, m), dtype=dtype)
+    Waa_T = p["Waa"].T.astype(dtype, copy=False)
+    for t in reversed(range(T_x)):     # the only sequential part
+        block = DZ[:, t * m:(t + 1) * m]
+        block *= da[:, :, t] + da_carried       # dz<t> = (1 - a<t>^2) * (da<t> + carried)
+        da_carried = np.dot(Waa_T, block)        # handed to step t-1
+
+    dWax = np.dot(DZ, X.T)                       # sum over steps and examples in one product
+    dWaa = np.dot(DZ[:, m:], A[:, :-m].T)        # a<t-1> for t >= 2 are the states A holds...
+    dWaa += np.dot(DZ[:, :m], a0.T)              # ...and step 1 used a0
+    dba = DZ.sum(axis=1, keepdims=True)
+    dx = np.dot(p["Wax"].T.astype(dtype, copy=False), DZ).reshape(n_x, T_x, m).transpose(0, 2, 1)
+    return {"dx": dx, "da0": da_carried, "dWax": dWax, "dWaa": dWaa, "dba": dba}

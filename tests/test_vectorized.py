@@ -1,0 +1,92 @@
+"""VectorizedRNN.py gives the tutorial's results, with the same errors and dtypes."""
+import itertools
+
+import numpy as np
+import pytest
+
+from BackwardPropagation import rnn_backward
+from ForwardPropagation import rnn_forward
+from gradient_check import numerical_gradient, relative_error
+from helpers import random_rnn
+from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
+
+SHAPES = [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (1, 4, 3, 2, 3), (3, 1, 2, 4, 3), (2, 3, 2, 1, 5),
+          (4, 3, 2, 3, 1), (6, 8, 5, 7, 20)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_same_results_as_the_tutorial_loops(shape, dtype, tolerance):
+    x, a0, parameters, da = random_rnn(*shape, seed=sum(shape), dtype=dtype)
+    a, y_pred, caches = rnn_forward(x, a0, parameters)
+    a_v, y_v, cache = rnn_forward_vectorized(x, a0, parameters)
+    assert a_v.shape == a.shape and y_v.shape == y_pred.shape
+    np.testing.assert_allclose(a_v, a, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(y_v, y_pred, rtol=tolerance, atol=tolerance)
+    gradients = rnn_backward(da, caches)
+    gradients_v = rnn_backward_vectorized(da, cache)
+    assert set(gradients_v) == set(gradients)
+    for key in gradients:
+        assert gradients_v[key].shape == gradients[key].shape, key
+        assert gradients_v[key].dtype == dtype, key
+        np.testing.assert_allclose(gradients_v[key], gradients[key], rtol=tolerance,
+                                   atol=tolerance * max(1.0, np.abs(gradients[key]).max()), err_msg=key)
+    assert a_v.dtype == y_v.dtype == dtype
+    assert all(part.dtype == dtype for part in cache[:3]) and all(w.dtype == dtype for w in cache[3].values())
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (2, 3, 2, 1, 5), (4, 3, 2, 3, 1)])
+def test_gradients_match_numerical_gradients(shape):
+    x, a0, parameters, da = random_rnn(*shape, seed=sum(shape) + 1)
+    gradients = rnn_backward_vectorized(da, rnn_forward_vectorized(x, a0, parameters)[2])
+    loss = lambda: np.sum(rnn_forward_vectorized(x, a0, parameters)[0] * da)
+    for key, array in {"dx": x, "da0": a0, "dWax": parameters["Wax"], "dWaa": parameters["Waa"],
+                       "dba": parameters["ba"]}.items():
+        error = relative_error(gradients[key], numerical_gradient(loss, array))
+        assert error <= 1e-7, f"{key}: relative error {error:.2e}"
+
+
+def test_same_errors_as_the_tutorial_loops():
+    x, a0, parameters, da = random_rnn(3, 5, 2, 4, 6, seed=0)
+    bad_calls = [(x, a0, {**parameters, "ba": parameters["ba"].ravel()}), (x, np.zeros((5, 3)), parameters),
+                 (x, a0, {k: v for k, v in parameters.items() if k != "Wya"}), (x[:, :, :0], a0, parameters),
+                 (x.tolist(), a0, parameters), (x, a0, [1, 2])]
+    for args in bad_calls:
+        with pytest.raises(Exception) as expected:
+            rnn_forward(*args)
+        with pytest.raises(type(expected.value)) as got:
+            rnn_forward_vectorized(*args)
+        assert str(got.value) == str(expected.value)
+    cache = rnn_forward_vectorized(x, a0, parameters)[2]
+    with pytest.raises(ValueError, match=r"da: expected shape \(n_a, m, T_x\) = \(5, 4, 6\), got \(5, 4, 5\)"):
+        rnn_backward_vectorized(da[:, :, :5], cache)
+    with pytest.raises(TypeError, match="cache must be the tuple"):
+        rnn_backward_vectorized(da, list(cache))
+
+
+def test_inputs_untouched_outputs_never_alias_them_and_backward_repeats():
+    x, a0, parameters, da = random_rnn(3, 5, 2, 4, 6, seed=2)
+    inputs = [x, a0, da, *parameters.values()]
+    before = [array.copy() for array in inputs]
+    a, y_pred, cache = rnn_forward_vectorized(x, a0, parameters)
+    first = rnn_backward_vectorized(da, cache)
+    second = rnn_backward_vectorized(da, cache)
+    for old, new in zip(before, inputs):
+        np.testing.assert_array_equal(old, new)
+    outputs = [a, y_pred, *first.values()]
+    for output, array in itertools.product(outputs, inputs):
+        assert not np.shares_memory(output, array)
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key])
+        assert not np.shares_memory(first[key], second[key])
+
+
+def test_mixed_dtypes_promote_like_the_tutorial_loops():
+    x, a0, parameters, da = random_rnn(3, 5, 2, 4, 6, seed=3, dtype=np.float32)
+    a, _, cache = rnn_forward_vectorized(x.astype(np.float64), a0, parameters)
+    assert a.dtype == np.float64
+    a32, _, cache32 = rnn_forward_vectorized(x, a0, parameters)
+    gradients = rnn_backward_vectorized(da.astype(np.float64), cache32)
+    expected = rnn_backward(da.astype(np.float64), rnn_forward(x, a0, parameters)[2])
+    for key in expected:
+        assert gradients[key].dtype == expected[key].dtype == np.float64, key
