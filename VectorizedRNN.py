@@ -58,9 +58,9 @@ def rnn_forward_vectorized(x, a0, parameters):
     Returns:
     a -- hidden states of every step, shape (n_a, m, T_x) (a view, see above)
     y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
-    cache -- tuple (X, a0, A, parameters) for rnn_backward_vectorized:
-             X (n_x, T_x * m) the inputs side by side, time-major (a copy of x),
-             a0 (n_a, m), A (n_a, T_x * m) the hidden states side by side,
+    cache -- tuple (X, S, parameters) for rnn_backward_vectorized:
+             X ((T_x * m), n_x) the inputs, one row per (step, example), a copy of x;
+             S ((T_x + 1) * m, n_a) the states a<0>, a<1>, ..., a<T_x> as rows;
              parameters in the computation's dtype
     """
     check_array("x", x, 3)
@@ -74,29 +74,33 @@ def rnn_forward_vectorized(x, a0, parameters):
     n_a, n_y = dims["n_a"], dims["n_y"]
     dtype = result_dtype(x, a0, *(parameters[key] for key in RNN_PARAMETER_KEYS))
     p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_PARAMETER_KEYS}
-    a0 = a0.astype(dtype, copy=False)
 
-    # Inputs side by side, step t in columns [t*m, (t+1)*m): one copy of x.
-    X = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtype).reshape(n_x, T_x * m)
-    A = np.dot(p["Wax"], X)            # Wax x<t> for every step in ONE product; becomes the states
-    A += p["ba"]
+    # One row per (step, example), step-major: rows [t*m, (t+1)*m) are step t.
+    X = np.empty((T_x * m, n_x), dtype=dtype)
+    X.reshape(T_x, m, n_x)[...] = x.transpose(2, 1, 0)
+    S = np.empty(((T_x + 1) * m, n_a), dtype=dtype)    # a<0> in the first m rows, then a<1>, ...
+    S[:m] = a0.T
+    states = S[m:]
+    np.dot(X, p["Wax"].T, out=states)   # Wax x<t> of every step in ONE product (as rows: x W^T)
+    states += p["ba"].T
 
-    a_prev = a0
+    Waa_T = p["Waa"].T
+    recurrent = np.empty((m, n_a), dtype=dtype)
     for t in range(T_x):               # the only sequential part: Waa a<t-1> and the tanh
-        block = A[:, t * m:(t + 1) * m]
-        block += np.dot(p["Waa"], a_prev)
+        block = S[(t + 1) * m:(t + 2) * m]
+        np.dot(S[t * m:(t + 1) * m], Waa_T, out=recurrent)
+        block += recurrent
         np.tanh(block, out=block)      # z<t> is overwritten by a<t>: nothing else needs z
-        a_prev = block
 
-    Y = np.dot(p["Wya"], A)            # the output layer of every step in one product
-    Y += p["by"]
-    Y -= Y.max(axis=0, keepdims=True)  # softmax down every column, shifted by its max
+    Y = np.dot(states, p["Wya"].T)     # the output layer of every step in one product
+    Y += p["by"].T
+    Y -= Y.max(axis=1, keepdims=True)  # softmax over the classes of every row, shifted by its max
     np.exp(Y, out=Y)
-    Y /= Y.sum(axis=0, keepdims=True)
+    Y /= Y.sum(axis=1, keepdims=True)
 
-    a = A.reshape(n_a, T_x, m).transpose(0, 2, 1)
-    y_pred = Y.reshape(n_y, T_x, m).transpose(0, 2, 1)
-    return a, y_pred, (X, a0, A, p)
+    a = states.reshape(T_x, m, n_a).transpose(2, 1, 0)
+    y_pred = Y.reshape(T_x, m, n_y).transpose(2, 1, 0)
+    return a, y_pred, (X, S, p)
 
 
 def rnn_backward_vectorized(da, cache):
@@ -109,31 +113,33 @@ def rnn_backward_vectorized(da, cache):
     cache -- tuple returned by rnn_forward_vectorized
 
     Returns:
-    gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m),
+    gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 4:
-        raise TypeError("cache must be the tuple (X, a0, A, parameters) returned by rnn_forward_vectorized")
-    X, a0, A, p = cache
-    n_x, n_a, m = X.shape[0], A.shape[0], a0.shape[1]
-    T_x = A.shape[1] // m
+    if not isinstance(cache, tuple) or len(cache) != 3:
+        raise TypeError("cache must be the tuple (X, S, parameters) returned by rnn_forward_vectorized")
+    X, S, p = cache
+    n_x, n_a = X.shape[1], S.shape[1]
+    m = (S.shape[0] - X.shape[0])
+    T_x = X.shape[0] // m
     check_array("da", da, 3)
     check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
-    dtype = result_dtype(da, A)        # float64 da on a float32 forward computes in float64, as rnn_backward
-    da, X, a0, A = (array.astype(dtype, copy=False) for array in (da, X, a0, A))
+    dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as rnn_backward
+    X, S = X.astype(dtype, copy=False), S.astype(dtype, copy=False)
+    Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
 
-    DZ = A * A                         # will hold dz<t>; first 1 - a^2 for every step at once
-    np.subtract(1, DZ, out=DZ)
-    da_carried = np.zeros((n_a, m), dtype=dtype)
-    Waa_T = p["Waa"].T.astype(dtype, copy=False)
+    DZ = np.empty((T_x * m, n_a), dtype=dtype)     # dz<t> of every step, as rows like the states
+    DZ.reshape(T_x, m, n_a)[...] = da.transpose(2, 1, 0)
+    da_carried = np.zeros((m, n_a), dtype=dtype)
     for t in reversed(range(T_x)):     # the only sequential part
-        block = DZ[:, t * m:(t + 1) * m]
-        block *= da[:, :, t] + da_carried       # dz<t> = (1 - a<t>^2) * (da<t> + carried)
-        da_carried = np.dot(Waa_T, block)        # handed to step t-1
+        block = DZ[t * m:(t + 1) * m]
+        a_t = S[(t + 1) * m:(t + 2) * m]
+        block += da_carried            # da<t> + the gradient from step t+1
+        block *= 1 - a_t * a_t         # backprop through tanh
+        np.dot(block, Waa, out=da_carried)   # rows: (Waa^T dz)^T = dz^T Waa, handed to step t-1
 
-    dWax = np.dot(DZ, X.T)                       # sum over steps and examples in one product
-    dWaa = np.dot(DZ[:, m:], A[:, :-m].T)        # a<t-1> for t >= 2 are the states A holds...
-    dWaa += np.dot(DZ[:, :m], a0.T)              # ...and step 1 used a0
-    dba = DZ.sum(axis=1, keepdims=True)
-    dx = np.dot(p["Wax"].T.astype(dtype, copy=False), DZ).reshape(n_x, T_x, m).transpose(0, 2, 1)
-    return {"dx": dx, "da0": da_carried, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    dWax = np.dot(DZ.T, X)             # sum over steps and examples in one product
+    dWaa = np.dot(DZ.T, S[:-m])        # S[:-m] holds a<0> ... a<T_x-1>: each step's a_prev
+    dba = DZ.sum(axis=0)[:, None]
+    dx = np.dot(DZ, Wax).reshape(T_x, m, n_x).transpose(2, 1, 0)
+    return {"dx": dx, "da0": da_carried.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}

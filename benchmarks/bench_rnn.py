@@ -233,14 +233,17 @@ def check_agreement(runs, dtype):
 def time_interleaved(runs, samples, repeats):
     times = {name: [] for name in runs}
     names = list(runs)
+    pause = 0.005
     for sample in range(samples):
         shift = sample % len(names)
         for name in names[shift:] + names[:shift]:      # rotate who goes first
-            time.sleep(0.005)                          # let spinning BLAS threads go idle
+            time.sleep(pause)                          # let spinning BLAS/OpenMP threads go idle
             start = time.perf_counter()
             for _ in range(repeats):
                 runs[name]()
-            times[name].append((time.perf_counter() - start) / repeats)
+            elapsed = time.perf_counter() - start
+            times[name].append(elapsed / repeats)
+            pause = min(0.25, max(0.005, elapsed / 2))  # longer calls leave threads spinning longer
     return {name: statistics.median(values) for name, values in times.items()}
 
 

@@ -32,7 +32,8 @@ def test_same_results_as_the_tutorial_loops(shape, dtype, tolerance):
         np.testing.assert_allclose(gradients_v[key], gradients[key], rtol=tolerance,
                                    atol=tolerance * max(1.0, np.abs(gradients[key]).max()), err_msg=key)
     assert a_v.dtype == y_v.dtype == dtype
-    assert all(part.dtype == dtype for part in cache[:3]) and all(w.dtype == dtype for w in cache[3].values())
+    X, S, cached_parameters = cache
+    assert X.dtype == S.dtype == dtype and all(w.dtype == dtype for w in cached_parameters.values())
 
 
 @pytest.mark.parametrize("shape", [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (2, 3, 2, 1, 5), (4, 3, 2, 3, 1)])
