@@ -81,10 +81,12 @@ def rnn_forward_vectorized(x, a0, parameters):
     S = np.empty(((T_x + 1) * m, n_a), dtype=dtype)    # a<0> in the first m rows, then a<1>, ...
     S[:m] = a0.T
     states = S[m:]
-    np.dot(X, p["Wax"].T, out=states)   # Wax x<t> of every step in ONE product (as rows: x W^T)
+    # As rows, W x becomes x W^T. W^T is copied to contiguous memory: BLAS is
+    # measurably faster on it than on a transposed view, in float32 especially.
+    Wax_T, Waa_T, Wya_T = (np.ascontiguousarray(p[key].T) for key in ("Wax", "Waa", "Wya"))
+    np.dot(X, Wax_T, out=states)       # Wax x<t> of every step in ONE product
     states += p["ba"].T
 
-    Waa_T = p["Waa"].T
     recurrent = np.empty((m, n_a), dtype=dtype)
     for t in range(T_x):               # the only sequential part: Waa a<t-1> and the tanh
         block = S[(t + 1) * m:(t + 2) * m]
@@ -92,7 +94,7 @@ def rnn_forward_vectorized(x, a0, parameters):
         block += recurrent
         np.tanh(block, out=block)      # z<t> is overwritten by a<t>: nothing else needs z
 
-    Y = np.dot(states, p["Wya"].T)     # the output layer of every step in one product
+    Y = np.dot(states, Wya_T)          # the output layer of every step in one product
     Y += p["by"].T
     Y -= Y.max(axis=1, keepdims=True)  # softmax over the classes of every row, shifted by its max
     np.exp(Y, out=Y)
