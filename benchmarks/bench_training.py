@@ -5,7 +5,7 @@
 
 Prints the loss per character before and after training against ln(V), the
 characters per second, and how much one training iteration costs compared
-with the rnn_forward + rnn_backward it contains (timed alternately, medians).
+with the forward and backward passes it contains (the vectorized ones) (timed alternately, medians).
 """
 import math
 import os
@@ -17,8 +17,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import TruncatedBPTT as tb  # noqa: E402
-from BackwardPropagation import rnn_backward  # noqa: E402
-from ForwardPropagation import rnn_forward  # noqa: E402
 from Loss import rnn_loss_and_gradients  # noqa: E402
 from Optimizers import Adagrad, clip_global_norm  # noqa: E402
 
@@ -42,7 +40,8 @@ def main():
     def iteration_step(i, parameters, a_prev):
         start = (i % chunks) * k
         x = tb.one_hot(streams[:, start: start + k], V)
-        loss, gradients, a_prev = rnn_loss_and_gradients(x, a_prev, streams[:, start + 1: start + k + 1], parameters)
+        loss, gradients, a_prev = rnn_loss_and_gradients(x, a_prev, streams[:, start + 1: start + k + 1], parameters,
+                                                         tb.FORWARD, tb.BACKWARD)
         clipped, _ = clip_global_norm({"d" + n: gradients["d" + n] for n in parameters}, args.clip)
         return optimizer.update(parameters, clipped), a_prev
 
@@ -63,7 +62,7 @@ def main():
         t0 = time.perf_counter()
         iteration_step(0, parameters, np.zeros((hidden, m)))
         t1 = time.perf_counter()
-        rnn_backward(da, rnn_forward(x, np.zeros((hidden, m)), parameters)[2])
+        tb.BACKWARD(da, tb.FORWARD(x, np.zeros((hidden, m)), parameters)[2])
         t2 = time.perf_counter()
         whole.append(t1 - t0)
         passes.append(t2 - t1)
@@ -75,7 +74,7 @@ def main():
     print(f"loss per character after training:  {end_loss:.3f}   ({end_loss / math.log(V):.2f} of ln V)")
     print(f"training speed: {iterations * m * k / elapsed:,.0f} characters per second "
           f"({iterations / elapsed:.0f} iterations/s, {elapsed:.1f} s)")
-    print(f"one iteration / its rnn_forward + rnn_backward: "
+    print(f"one iteration / its forward + backward passes ({tb.FORWARD.__name__}, {tb.BACKWARD.__name__}): "
           f"{statistics.median(whole) / statistics.median(passes):.2f} "
           f"(medians of 51 alternate timings: {statistics.median(whole) * 1e3:.2f} ms vs "
           f"{statistics.median(passes) * 1e3:.2f} ms)")

@@ -2,11 +2,12 @@
 import numpy as np
 import pytest
 
+from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
 from helpers import random_rnn
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
-from TruncatedBPTT import UsageError, make_streams, one_hot, sample, truncated_bptt_gradients
+from TruncatedBPTT import BACKWARD, FORWARD, UsageError, make_streams, one_hot, sample, truncated_bptt_gradients
 
 
 def problem(T_x=9, seed=0):
@@ -16,13 +17,26 @@ def problem(T_x=9, seed=0):
 
 
 @pytest.mark.parametrize("k", [9, 10, 100])
-def test_one_chunk_is_exactly_full_bptt(k):
+@pytest.mark.parametrize("passes", [(rnn_forward, rnn_backward), (FORWARD, BACKWARD)])
+def test_one_chunk_is_exactly_full_bptt(k, passes):
     x, a0, targets, parameters = problem()
-    [(loss, gradients, a_start)] = truncated_bptt_gradients(x, a0, targets, parameters, k)
-    full_loss, full_gradients, _ = rnn_loss_and_gradients(x, a0, targets, parameters)
+    [(loss, gradients, a_start)] = truncated_bptt_gradients(x, a0, targets, parameters, k, *passes)
+    full_loss, full_gradients, _ = rnn_loss_and_gradients(x, a0, targets, parameters, *passes)
     assert loss == full_loss and a_start is a0
     for key in full_gradients:
         np.testing.assert_array_equal(gradients[key], full_gradients[key])
+
+
+def test_training_passes_agree_with_the_tutorial_passes():
+    # TruncatedBPTT.py trains with the vectorized passes; the tutorial's are the reference.
+    x, a0, targets, parameters = problem()
+    tutorial = truncated_bptt_gradients(x, a0, targets, parameters, 4, rnn_forward, rnn_backward)
+    training = truncated_bptt_gradients(x, a0, targets, parameters, 4)
+    for (loss_t, grads_t, start_t), (loss_v, grads_v, start_v) in zip(tutorial, training):
+        assert loss_v == pytest.approx(loss_t, rel=1e-12)
+        np.testing.assert_allclose(start_v, start_t, rtol=1e-12, atol=1e-14)
+        for key in grads_t:
+            np.testing.assert_allclose(grads_v[key], grads_t[key], rtol=1e-10, atol=1e-13, err_msg=key)
 
 
 @pytest.mark.parametrize("k, chunk", [(3, 1), (3, 2), (4, 2), (1, 5)])
