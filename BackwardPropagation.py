@@ -9,11 +9,16 @@ a loop of independent cells:
 - the parameters are the same at every step, so their gradients are the sum
   of the per-step gradients.
 
+lstm_backward and gru_backward (the vanishing-gradient chapter) follow the
+same pattern; the LSTM carries two gradients back, one for each of its states.
+
 Dimension letters as in RNN_UNIT_CELL.py:
 n_x inputs, n_a hidden units, m examples, T_x time steps.
 """
 import numpy as np
 
+from GRU_UNIT_CELL import GRU_GATES, check_gru_cell_cache, gru_cell_backward
+from LSTM_UNIT_CELL import LSTM_GATES, check_lstm_cell_cache, lstm_cell_backward
 from RNN_UNIT_CELL import check_rnn_cell_cache, rnn_cell_backward
 from validation import check_array, check_shape, result_dtype
 
@@ -75,3 +80,88 @@ def rnn_backward(da, caches):
 
     da0 = da_prevt   # what is left after the first step is the gradient of a0
     return {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+def check_gated_backward(da, caches, check_cell_cache):
+    """Check the arguments of lstm_backward / gru_backward; give (cell caches, x, dtype)."""
+    if not isinstance(caches, tuple) or len(caches) != 2 or not isinstance(caches[0], list):
+        raise TypeError("caches must be the tuple (list of cell caches, x) returned by the forward pass")
+    cell_caches, x = caches
+    check_array("x in caches", x, 3)
+    if len(cell_caches) != x.shape[2] or not cell_caches:
+        raise ValueError(f"caches holds {len(cell_caches)} cell caches for an x of "
+                         f"{x.shape[2]} time steps; pass the caches returned by the forward pass")
+    a1 = check_cell_cache(cell_caches[0])
+    n_x, m, T_x = x.shape
+    check_array("da", da, 3)
+    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": a1.shape[0], "m": m, "T_x": T_x})
+    return cell_caches, x, result_dtype(da, a1, x)
+
+
+def lstm_backward(da, caches):
+    """Backpropagate through the whole LSTM sequence.
+
+    Arguments:
+    da -- upstream gradient of the loss with respect to every hidden state,
+          shape (n_a, m, T_x) (as for rnn_backward: not the carried gradient)
+    caches -- tuple (list of cell caches, x) returned by lstm_forward
+
+    Returns:
+    gradients -- python dictionary containing:
+        dx (n_x, m, T_x), da0 (n_a, m),
+        dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
+    """
+    cell_caches, x, dtype = check_gated_backward(da, caches, check_lstm_cell_cache)
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+
+    dx = np.zeros((n_x, m, T_x), dtype=dtype)
+    gradients = {"dW" + g: np.zeros((n_a, n_a + n_x), dtype=dtype) for g in LSTM_GATES}
+    gradients.update({"db" + g: np.zeros((n_a, 1), dtype=dtype) for g in LSTM_GATES})
+    da_prevt = np.zeros((n_a, m), dtype=dtype)   # both carried gradients start at zero
+    dc_prevt = np.zeros((n_a, m), dtype=dtype)
+
+    for t in reversed(range(T_x)):
+        step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, cell_caches[t], validate=False)
+        dx[:, :, t] = step["dxt"]
+        da_prevt, dc_prevt = step["da_prev"], step["dc_prev"]
+        for key in gradients:                    # shared weights: add up every step's share
+            gradients[key] += step[key]
+
+    gradients["dx"] = dx
+    gradients["da0"] = da_prevt
+    return gradients
+
+
+def gru_backward(da, caches):
+    """Backpropagate through the whole GRU sequence.
+
+    Arguments:
+    da -- upstream gradient of the loss with respect to every hidden state,
+          shape (n_a, m, T_x) (as for rnn_backward: not the carried gradient)
+    caches -- tuple (list of cell caches, x) returned by gru_forward
+
+    Returns:
+    gradients -- python dictionary containing:
+        dx (n_x, m, T_x), da0 (n_a, m),
+        dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
+    """
+    cell_caches, x, dtype = check_gated_backward(da, caches, check_gru_cell_cache)
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+
+    dx = np.zeros((n_x, m, T_x), dtype=dtype)
+    gradients = {"dW" + g: np.zeros((n_a, n_a + n_x), dtype=dtype) for g in GRU_GATES}
+    gradients.update({"db" + g: np.zeros((n_a, 1), dtype=dtype) for g in GRU_GATES})
+    da_prevt = np.zeros((n_a, m), dtype=dtype)
+
+    for t in reversed(range(T_x)):
+        step = gru_cell_backward(da[:, :, t] + da_prevt, cell_caches[t], validate=False)
+        dx[:, :, t] = step["dxt"]
+        da_prevt = step["da_prev"]
+        for key in gradients:
+            gradients[key] += step[key]
+
+    gradients["dx"] = dx
+    gradients["da0"] = da_prevt
+    return gradients

@@ -33,3 +33,44 @@ def DataGenerator():
     da = np.random.randn(5, 10, 4)
     parameters = {"Wax": Wax, "Waa": Waa, "Wya": Wya, "ba": ba, "by": by}
     return x, a0, parameters, da
+
+
+def gated_parameters(gates, n_x, n_a, n_y):
+    """Random gate weights (n_a, n_a + n_x) and biases (n_a, 1), and an output layer."""
+    parameters = {}
+    for g in gates:
+        parameters["W" + g] = np.random.randn(n_a, n_a + n_x)
+        parameters["b" + g] = np.random.randn(n_a, 1)
+    parameters["Wy"] = np.random.randn(n_y, n_a)
+    parameters["by"] = np.random.randn(n_y, 1)
+    return parameters
+
+
+def LSTMDataGenerator():
+    """Seeded inputs for the LSTM, the same sizes as DataGenerator.
+
+    Returns x (3, 10, 4), a0 (5, 10), parameters (Wf, bf, Wi, bi, Wc, bc,
+    Wo, bo with W of shape (5, 8) and b of shape (5, 1); Wy (2, 5), by (2, 1))
+    and da (5, 10, 4).
+    """
+    np.random.seed(1)
+    x = np.random.randn(3, 10, 4)
+    a0 = np.random.randn(5, 10)
+    parameters = gated_parameters("fico", n_x=3, n_a=5, n_y=2)
+    da = np.random.randn(5, 10, 4)
+    return x, a0, parameters, da
+
+
+def GRUDataGenerator():
+    """Seeded inputs for the GRU, the same sizes as DataGenerator.
+
+    Returns x (3, 10, 4), a0 (5, 10), parameters (Wr, br, Wu, bu, Wc, bc
+    with W of shape (5, 8) and b of shape (5, 1); Wy (2, 5), by (2, 1))
+    and da (5, 10, 4).
+    """
+    np.random.seed(1)
+    x = np.random.randn(3, 10, 4)
+    a0 = np.random.randn(5, 10)
+    parameters = gated_parameters("ruc", n_x=3, n_a=5, n_y=2)
+    da = np.random.randn(5, 10, 4)
+    return x, a0, parameters, da

@@ -2,13 +2,16 @@
 
 rnn_forward runs the cell of RNN_UNIT_CELL.py once per time step, handing
 each step's hidden state to the next, and keeps every step's cache for the
-backward pass. Dimension letters as in RNN_UNIT_CELL.py:
+backward pass. lstm_forward and gru_forward (the vanishing-gradient chapter)
+do the same with the cells of LSTM_UNIT_CELL.py and GRU_UNIT_CELL.py. Dimension letters as in RNN_UNIT_CELL.py:
 n_x inputs, n_a hidden units, n_y classes, m examples, T_x time steps.
 """
 import numpy as np
 
+from GRU_UNIT_CELL import GRU_GATES, gru_cell_forward
+from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
-from validation import check_array, check_shape, result_dtype
+from validation import check_array, check_gated_parameters, check_shape, result_dtype
 
 
 def rnn_forward(x, a0, parameters):
@@ -54,3 +57,83 @@ def rnn_forward(x, a0, parameters):
 
     caches = (caches, x)
     return a, y_pred, caches
+
+
+def check_gated_sequence(x, a0, parameters, gates):
+    """Check the arguments of lstm_forward / gru_forward; give their dimensions and dtype."""
+    check_array("x", x, 3)
+    check_array("a0", a0, 2)
+    n_x, m, T_x = x.shape
+    if T_x == 0:
+        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
+    dims = check_gated_parameters(parameters, gates, n_x=n_x)
+    dims["m"] = m
+    check_shape("a0", a0, ("n_a", "m"), dims)
+    keys = [k for g in gates for k in ("W" + g, "b" + g)] + ["Wy", "by"]
+    return dims, result_dtype(x, a0, *(parameters[key] for key in keys))
+
+
+def lstm_forward(x, a0, parameters):
+    """Run the LSTM over a whole sequence (the cell state starts at zero).
+
+    Arguments:
+    x -- inputs of every time step, shape (n_x, m, T_x)
+    a0 -- initial hidden state, shape (n_a, m)
+    parameters -- as in lstm_cell_forward (Wf, bf, Wi, bi, Wc, bc, Wo, bo, Wy, by)
+
+    Returns:
+    a -- hidden states of every step, shape (n_a, m, T_x)
+    y -- predictions of every step, shape (n_y, m, T_x)
+    c -- cell states of every step, shape (n_a, m, T_x)
+    caches -- tuple (list of the T_x cell caches, x), what lstm_backward needs
+    """
+    dims, dtype = check_gated_sequence(x, a0, parameters, LSTM_GATES)
+    n_x, m, T_x = x.shape
+    n_a, n_y = dims["n_a"], dims["n_y"]
+
+    a = np.zeros((n_a, m, T_x), dtype=dtype)
+    c = np.zeros((n_a, m, T_x), dtype=dtype)
+    y = np.zeros((n_y, m, T_x), dtype=dtype)
+    caches = []
+
+    a_next = a0
+    c_next = np.zeros((n_a, m), dtype=dtype)    # the cell state starts empty
+    for t in range(T_x):
+        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters, validate=False)
+        a[:, :, t] = a_next
+        c[:, :, t] = c_next
+        y[:, :, t] = yt
+        caches.append(cache)
+
+    return a, y, c, (caches, x)
+
+
+def gru_forward(x, a0, parameters):
+    """Run the GRU over a whole sequence.
+
+    Arguments:
+    x -- inputs of every time step, shape (n_x, m, T_x)
+    a0 -- initial hidden state, shape (n_a, m)
+    parameters -- as in gru_cell_forward (Wr, br, Wu, bu, Wc, bc, Wy, by)
+
+    Returns:
+    a -- hidden states of every step, shape (n_a, m, T_x)
+    y_pred -- predictions of every step, shape (n_y, m, T_x)
+    caches -- tuple (list of the T_x cell caches, x), what gru_backward needs
+    """
+    dims, dtype = check_gated_sequence(x, a0, parameters, GRU_GATES)
+    n_x, m, T_x = x.shape
+    n_a, n_y = dims["n_a"], dims["n_y"]
+
+    a = np.zeros((n_a, m, T_x), dtype=dtype)
+    y_pred = np.zeros((n_y, m, T_x), dtype=dtype)
+    caches = []
+
+    a_next = a0
+    for t in range(T_x):
+        a_next, yt_pred, cache = gru_cell_forward(x[:, :, t], a_next, parameters, validate=False)
+        a[:, :, t] = a_next
+        y_pred[:, :, t] = yt_pred
+        caches.append(cache)
+
+    return a, y_pred, (caches, x)

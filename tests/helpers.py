@@ -21,3 +21,21 @@ def random_rnn(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64):
     }
     da = rng.standard_normal((n_a, m, T_x)).astype(dtype)
     return x, a0, parameters, da
+
+
+def random_gated(gates, n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64):
+    """Inputs, LSTM ("fico") or GRU ("ruc") parameters and an upstream gradient.
+
+    Returns x (n_x, m, T_x), a0 (n_a, m), parameters, da (n_a, m, T_x).
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_x, m, T_x)).astype(dtype)
+    a0 = rng.standard_normal((n_a, m)).astype(dtype)
+    parameters = {}
+    for g in gates:
+        parameters["W" + g] = (0.7 * rng.standard_normal((n_a, n_a + n_x))).astype(dtype)
+        parameters["b" + g] = (0.5 * rng.standard_normal((n_a, 1))).astype(dtype)
+    parameters["Wy"] = rng.standard_normal((n_y, n_a)).astype(dtype)
+    parameters["by"] = rng.standard_normal((n_y, 1)).astype(dtype)
+    da = rng.standard_normal((n_a, m, T_x)).astype(dtype)
+    return x, a0, parameters, da

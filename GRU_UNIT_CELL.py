@@ -1,0 +1,103 @@
+"""One GRU cell, forward and backward (chapter: the vanishing gradient, fixed).
+
+The GRU is the second cure, lighter than the LSTM: no separate cell state,
+two gates. With [a_prev; xt] the two columns stacked (a_prev on top):
+
+    rt      = sigmoid(Wr [a_prev; xt] + br)         relevance (reset) gate
+    ut      = sigmoid(Wu [a_prev; xt] + bu)         update gate
+    cct     = tanh(Wc [rt * a_prev; xt] + bc)       candidate state
+    a_next  = ut * cct + (1 - ut) * a_prev          keep a_prev where ut is near 0
+    yt_pred = softmax(Wy a_next + by)
+
+Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
+"""
+import numpy as np
+
+from rnn_utils import sigmoid, softmax, tanh
+from validation import check_array, check_gated_parameters, check_shape
+
+GRU_GATES = "ruc"
+
+
+def gru_cell_forward(xt, a_prev, parameters, validate=True):
+    """Run one time step of the GRU.
+
+    Arguments:
+    xt -- input at time step t, shape (n_x, m)
+    a_prev -- hidden state at time step t-1, shape (n_a, m)
+    parameters -- python dictionary containing:
+        Wr, Wu, Wc -- weights, each of shape (n_a, n_a + n_x)
+        br, bu, bc -- biases, each of shape (n_a, 1)
+        Wy -- output weights, shape (n_y, n_a); by -- output bias, shape (n_y, 1)
+    validate -- check the arguments first (gru_forward passes False)
+
+    Returns:
+    a_next -- hidden state, shape (n_a, m)
+    yt_pred -- prediction, shape (n_y, m)
+    cache -- tuple (a_next, a_prev, xt, rt, ut, cct, parameters)
+    """
+    if validate:
+        check_array("xt", xt, 2)
+        check_array("a_prev", a_prev, 2)
+        dims = check_gated_parameters(parameters, GRU_GATES, n_x=xt.shape[0])
+        dims["m"] = xt.shape[1]
+        check_shape("a_prev", a_prev, ("n_a", "m"), dims)
+
+    p = parameters
+    concat = np.concatenate((a_prev, xt), axis=0)
+    rt = sigmoid(np.dot(p["Wr"], concat) + p["br"])
+    ut = sigmoid(np.dot(p["Wu"], concat) + p["bu"])
+    cct = tanh(np.dot(p["Wc"], np.concatenate((rt * a_prev, xt), axis=0)) + p["bc"])
+    a_next = ut * cct + (1 - ut) * a_prev
+    yt_pred = softmax(np.dot(p["Wy"], a_next) + p["by"])
+    cache = (a_next, a_prev, xt, rt, ut, cct, parameters)
+    return a_next, yt_pred, cache
+
+
+def check_gru_cell_cache(cache):
+    """Check that `cache` is the tuple gru_cell_forward returns; give its a_next."""
+    if not isinstance(cache, tuple) or len(cache) != 7:
+        raise TypeError("cache must be the tuple (a_next, a_prev, xt, rt, ut, cct, parameters) "
+                        "returned by gru_cell_forward")
+    check_array("a_next in the cache", cache[0], 2)
+    return cache[0]
+
+
+def gru_cell_backward(da_next, cache, validate=True):
+    """Backpropagate through one time step of the GRU.
+
+    Arguments:
+    da_next -- gradient of the loss with respect to a_next, shape (n_a, m)
+    cache -- tuple from gru_cell_forward
+    validate -- check the arguments first (gru_backward passes False)
+
+    Returns:
+    gradients -- python dictionary containing:
+        dxt (n_x, m), da_prev (n_a, m),
+        dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
+    """
+    if validate:
+        a_next = check_gru_cell_cache(cache)
+        check_array("da_next", da_next, 2)
+        check_shape("da_next", da_next, ("n_a", "m"), {"n_a": a_next.shape[0], "m": a_next.shape[1]})
+
+    a_next, a_prev, xt, rt, ut, cct, p = cache
+    n_a = a_next.shape[0]
+
+    dcct = da_next * ut * (1 - cct ** 2)              # through a = u cct + ..., then tanh
+    dut = da_next * (cct - a_prev) * ut * (1 - ut)    # a depends on u through u cct - u a_prev
+    da_prev = da_next * (1 - ut)                      # the direct path: the GRU's gradient highway
+
+    concat_r = np.concatenate((rt * a_prev, xt), axis=0)
+    dconcat_r = np.dot(p["Wc"].T, dcct)               # into [rt * a_prev; xt]
+    dra = dconcat_r[:n_a]                             # gradient of rt * a_prev
+    drt = dra * a_prev * rt * (1 - rt)
+    da_prev = da_prev + dra * rt
+
+    concat = np.concatenate((a_prev, xt), axis=0)
+    dconcat = np.dot(p["Wr"].T, drt) + np.dot(p["Wu"].T, dut)   # rt and ut both read [a_prev; xt]
+    return {"dxt": dconcat[n_a:] + dconcat_r[n_a:],
+            "da_prev": da_prev + dconcat[:n_a],
+            "dWr": np.dot(drt, concat.T), "dbr": drt.sum(axis=1, keepdims=True),
+            "dWu": np.dot(dut, concat.T), "dbu": dut.sum(axis=1, keepdims=True),
+            "dWc": np.dot(dcct, concat_r.T), "dbc": dcct.sum(axis=1, keepdims=True)}

@@ -1,0 +1,123 @@
+"""One LSTM cell, forward and backward (chapter: the vanishing gradient, fixed).
+
+The tutorial ends on the cure for the vanishing gradient; this is the first
+one. Next to the hidden state a, an LSTM carries a cell state c, and gates
+(numbers between 0 and 1, one per unit) decide what c forgets, what it
+writes and what it shows. With [a_prev; xt] the two columns stacked (a_prev
+on top, shape (n_a + n_x, m)):
+
+    ft      = sigmoid(Wf [a_prev; xt] + bf)     forget gate
+    it      = sigmoid(Wi [a_prev; xt] + bi)     update (input) gate
+    cct     = tanh(Wc [a_prev; xt] + bc)        candidate value
+    c_next  = ft * c_prev + it * cct            the cell state: only * and +
+    ot      = sigmoid(Wo [a_prev; xt] + bo)     output gate
+    a_next  = ot * tanh(c_next)
+    yt_pred = softmax(Wy a_next + by)
+
+Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
+"""
+import numpy as np
+
+from rnn_utils import sigmoid, softmax, tanh
+from validation import check_array, check_gated_parameters, check_shape
+
+LSTM_GATES = "fico"
+
+
+def lstm_cell_forward(xt, a_prev, c_prev, parameters, validate=True):
+    """Run one time step of the LSTM.
+
+    Arguments:
+    xt -- input at time step t, shape (n_x, m)
+    a_prev -- hidden state at time step t-1, shape (n_a, m)
+    c_prev -- cell state at time step t-1, shape (n_a, m)
+    parameters -- python dictionary containing:
+        Wf, Wi, Wc, Wo -- gate weights, each of shape (n_a, n_a + n_x)
+        bf, bi, bc, bo -- gate biases, each of shape (n_a, 1)
+        Wy -- output weights, shape (n_y, n_a); by -- output bias, shape (n_y, 1)
+    validate -- check the arguments first (lstm_forward passes False)
+
+    Returns:
+    a_next -- hidden state, shape (n_a, m)
+    c_next -- cell state, shape (n_a, m)
+    yt_pred -- prediction, shape (n_y, m)
+    cache -- tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+    """
+    if validate:
+        check_array("xt", xt, 2)
+        check_array("a_prev", a_prev, 2)
+        check_array("c_prev", c_prev, 2)
+        dims = check_gated_parameters(parameters, LSTM_GATES, n_x=xt.shape[0])
+        dims["m"] = xt.shape[1]
+        check_shape("a_prev", a_prev, ("n_a", "m"), dims)
+        check_shape("c_prev", c_prev, ("n_a", "m"), dims)
+
+    p = parameters
+    concat = np.concatenate((a_prev, xt), axis=0)       # [a_prev; xt], (n_a + n_x, m)
+    ft = sigmoid(np.dot(p["Wf"], concat) + p["bf"])
+    it = sigmoid(np.dot(p["Wi"], concat) + p["bi"])
+    cct = tanh(np.dot(p["Wc"], concat) + p["bc"])
+    c_next = ft * c_prev + it * cct
+    ot = sigmoid(np.dot(p["Wo"], concat) + p["bo"])
+    a_next = ot * tanh(c_next)
+    yt_pred = softmax(np.dot(p["Wy"], a_next) + p["by"])
+    cache = (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+    return a_next, c_next, yt_pred, cache
+
+
+def check_lstm_cell_cache(cache):
+    """Check that `cache` is the tuple lstm_cell_forward returns; give its a_next."""
+    if not isinstance(cache, tuple) or len(cache) != 10:
+        raise TypeError("cache must be the tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, "
+                        "parameters) returned by lstm_cell_forward")
+    check_array("a_next in the cache", cache[0], 2)
+    return cache[0]
+
+
+def lstm_cell_backward(da_next, dc_next, cache, validate=True):
+    """Backpropagate through one time step of the LSTM.
+
+    Gives the gradients of sum(a_next * da_next) + sum(c_next * dc_next).
+    dc_next is the gradient reaching c_next from the later steps only; the
+    path from c_next through a_next = ot * tanh(c_next) is added here.
+
+    Arguments:
+    da_next -- gradient with respect to a_next, shape (n_a, m)
+    dc_next -- gradient with respect to c_next from later steps, shape (n_a, m)
+    cache -- tuple from lstm_cell_forward
+    validate -- check the arguments first (lstm_backward passes False)
+
+    Returns:
+    gradients -- python dictionary containing:
+        dxt (n_x, m), da_prev (n_a, m), dc_prev (n_a, m),
+        dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
+    """
+    if validate:
+        a_next = check_lstm_cell_cache(cache)
+        dims = {"n_a": a_next.shape[0], "m": a_next.shape[1]}
+        for name, value in (("da_next", da_next), ("dc_next", dc_next)):
+            check_array(name, value, 2)
+            check_shape(name, value, ("n_a", "m"), dims)
+
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
+    n_a = a_next.shape[0]
+    tanh_c = tanh(c_next)
+
+    dot = da_next * tanh_c * ot * (1 - ot)                      # through a = o tanh(c), then the sigmoid
+    dc = dc_next + da_next * ot * (1 - tanh_c ** 2)             # both ways c_next reaches the loss
+    dcct = dc * it * (1 - cct ** 2)                             # through c = f c_prev + i cct, then tanh
+    dit = dc * cct * it * (1 - it)
+    dft = dc * c_prev * ft * (1 - ft)
+    dc_prev = dc * ft                                           # the cell state's path: one multiply
+
+    concat = np.concatenate((a_prev, xt), axis=0)
+    gradients = {}
+    dconcat = 0
+    for gate, dgate in (("f", dft), ("i", dit), ("c", dcct), ("o", dot)):
+        gradients["dW" + gate] = np.dot(dgate, concat.T)
+        gradients["db" + gate] = dgate.sum(axis=1, keepdims=True)
+        dconcat = dconcat + np.dot(p["W" + gate].T, dgate)      # every gate read [a_prev; xt]
+    gradients["da_prev"] = dconcat[:n_a]
+    gradients["dxt"] = dconcat[n_a:]
+    gradients["dc_prev"] = dc_prev
+    return gradients
