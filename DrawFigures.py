@@ -212,12 +212,121 @@ def draw_truncated(plt):
     return fig
 
 
+def op(ax, x, y, symbol, color="black"):
+    """A small circle with an operation in it: the element-wise * and + of the gated cells."""
+    from matplotlib.patches import Circle
+    ax.add_patch(Circle((x, y), 0.38, facecolor="white", edgecolor=color, linewidth=1.6, zorder=3))
+    ax.text(x, y, symbol, ha="center", va="center", fontsize=15, color=color, zorder=4)
+
+
+def gate(ax, x, y, name, formula, face):
+    """A gate box with its activation inside and its formula underneath."""
+    box(ax, x, y, 2.3, 1.1, name, face=face, size=13, weight="bold")
+    label(ax, x, y - 1.05, formula, size=10.5, color=NOTE)
+
+
+def stacked_input(ax, xs, y_gate, width):
+    """a<t-1> from the left and x<t> from below, stacked into [a<t-1>; x<t>] that feeds every gate."""
+    label(ax, 0.9, 1.6, t("a", "t-1"), size=15, color=STATE)
+    arrow(ax, (1.5, 1.6), (3.0, 1.6), color=STATE)
+    label(ax, 3.9, 0.35, t("x", "t"), size=15, color=INPUT)
+    arrow(ax, (3.9, 0.7), (3.9, 1.45), color=INPUT)
+    ax.plot([3.0, width], [1.6, 1.6], color="#34495e", linewidth=1.8)
+    label(ax, 5.6, 1.2, r"$[a^{\langle t-1 \rangle}; x^{\langle t \rangle}]$", size=12, color=NOTE)
+    for x in xs:
+        arrow(ax, (x, 1.6), (x, y_gate - 1.6), color="#34495e")
+
+
+def draw_lstm_cell(plt):
+    """Images/LSTM-cell.png: one LSTM cell, the cell state c running along the top."""
+    fig, ax = new_figure(plt, 22, 13)
+    box(ax, 11.0, 6.35, 17.6, 10.9, None, face="#f7f9fb", edge="#34495e")
+    label(ax, 2.6, 11.35, "lstm_cell_forward(xt, a_prev, c_prev, parameters)", size=12.5, color=NOTE,
+          ha="left", family="monospace")
+    # the cell state: only a multiply and an add on its way through
+    label(ax, 0.9, 10.0, t("c", "t-1"), size=15, color=OUTPUT)
+    arrow(ax, (1.5, 10.0), (5.62, 10.0), color=OUTPUT)
+    op(ax, 6.0, 10.0, "×", OUTPUT)
+    arrow(ax, (6.38, 10.0), (10.62, 10.0), color=OUTPUT)
+    op(ax, 11.0, 10.0, "+", OUTPUT)
+    arrow(ax, (11.38, 10.0), (21.0, 10.0), color=OUTPUT)
+    label(ax, 21.4, 10.55, t("c", "t"), size=15, color=OUTPUT)
+    label(ax, 8.5, 10.5, "c_next = ft * c_prev + it * cct", size=11, color=OUTPUT, family="monospace")
+    # the four gates, all reading [a_prev; xt]
+    y = 5.2
+    gate(ax, 6.0, y, "σ   ft", "ft = σ(Wf [a, x] + bf)", "#fde2e2")
+    gate(ax, 9.3, y, "σ   it", "it = σ(Wi [a, x] + bi)", "#fde2e2")
+    gate(ax, 12.6, y, "tanh  cct", "cct = tanh(Wc [a, x] + bc)", "#d8f0ec")
+    gate(ax, 15.9, y, "σ   ot", "ot = σ(Wo [a, x] + bo)", "#fde2e2")
+    stacked_input(ax, [6.0, 9.3, 12.6, 15.9], y, 15.9)
+    arrow(ax, (6.0, y + 0.55), (6.0, 9.62))                       # forget gate scales c_prev
+    op(ax, 11.0, 7.6, "×")
+    arrow(ax, (9.3, y + 0.55), (10.7, 7.3))                       # it * cct
+    arrow(ax, (12.6, y + 0.55), (11.3, 7.3))
+    arrow(ax, (11.0, 7.98), (11.0, 9.62))
+    # the output: a = ot * tanh(c)
+    ax.plot([18.6, 18.6], [10.0, 8.9], color=OUTPUT, linewidth=1.8)
+    box(ax, 18.6, 8.35, 1.6, 0.9, "tanh", face="#d8f0ec", size=12)
+    arrow(ax, (18.6, 7.9), (18.6, 6.88))
+    op(ax, 18.6, 6.5, "×")
+    arrow(ax, (15.9, y + 0.55), (18.25, 6.35))
+    arrow(ax, (18.98, 6.5), (21.0, 6.5), color=STATE)
+    label(ax, 21.4, 7.0, t("a", "t"), size=15, color=STATE)
+    label(ax, 19.8, 5.75, "a_next = ot * tanh(c_next)", size=10.5, color=STATE, family="monospace")
+    arrow(ax, (20.3, 6.5), (20.3, 12.1), color=STATE)
+    label(ax, 17.6, 12.55, r"$\hat{y}^{\langle t \rangle}$ = softmax(Wy $a^{\langle t \rangle}$ + by)",
+          size=12.5, color=NOTE)
+    return fig
+
+
+def draw_gru_cell(plt):
+    """Images/GRU-cell.png: one GRU cell; a_prev reaches a_next through (1 - ut) directly."""
+    fig, ax = new_figure(plt, 22, 13)
+    box(ax, 11.0, 6.35, 17.6, 10.9, None, face="#f7f9fb", edge="#34495e")
+    label(ax, 2.6, 11.35, "gru_cell_forward(xt, a_prev, parameters)", size=12.5, color=NOTE,
+          ha="left", family="monospace")
+    # the direct path of the old state, along the top
+    label(ax, 0.9, 10.0, t("a", "t-1"), size=15, color=STATE)
+    arrow(ax, (1.5, 10.0), (10.62, 10.0), color=STATE)
+    op(ax, 11.0, 10.0, "×", STATE)
+    label(ax, 11.0, 10.75, "(1 − ut)", size=12, color=STATE)
+    arrow(ax, (11.38, 10.0), (15.62, 10.0), color=STATE)
+    op(ax, 16.0, 10.0, "+", STATE)
+    arrow(ax, (16.38, 10.0), (21.0, 10.0), color=STATE)
+    label(ax, 21.4, 10.55, t("a", "t"), size=15, color=STATE)
+    label(ax, 16.0, 11.0, "a_next = ut * cct + (1 − ut) * a_prev", size=11, color=STATE, family="monospace")
+    y = 5.2
+    gate(ax, 6.0, y, "σ   rt", "rt = σ(Wr [a, x] + br)", "#fde2e2")
+    gate(ax, 10.0, y, "σ   ut", "ut = σ(Wu [a, x] + bu)", "#fde2e2")
+    stacked_input(ax, [6.0, 10.0], y, 13.5)
+    # the candidate reads [rt * a_prev; xt]
+    op(ax, 6.0, 7.6, "×")
+    arrow(ax, (6.0, y + 0.55), (6.0, 7.22))
+    ax.plot([3.0, 3.0, 5.62], [1.6, 7.6, 7.6], color=STATE, linewidth=1.6)
+    arrow(ax, (6.38, 7.6), (14.3, 7.6), text="rt * a_prev", offset=(1.5, 0.35), size=11)
+    ax.plot([13.5, 13.5], [1.6, 6.9], color=INPUT, linewidth=1.6)
+    arrow(ax, (13.5, 6.9), (14.5, 6.9), color=INPUT)
+    box(ax, 15.6, 7.25, 2.2, 1.1, "tanh  cct", face="#d8f0ec", size=13, weight="bold")
+    label(ax, 15.6, 6.15, "cct = tanh(Wc [rt*a, x] + bc)", size=10.5, color=NOTE)
+    op(ax, 16.0, 8.9, "×")
+    arrow(ax, (15.8, 7.8), (15.9, 8.52))
+    arrow(ax, (10.0, y + 0.55), (10.0, 9.62), text="ut", offset=(0.4, -1.0), size=12)
+    arrow(ax, (10.0, 8.9), (15.62, 8.9))                          # ut also scales cct
+    arrow(ax, (16.0, 9.28), (16.0, 9.62))
+    arrow(ax, (20.3, 10.0), (20.3, 12.1), color=STATE)
+    label(ax, 17.6, 12.55, r"$\hat{y}^{\langle t \rangle}$ = softmax(Wy $a^{\langle t \rangle}$ + by)",
+          size=12.5, color=NOTE)
+    return fig
+
+
 FIGURES = {
     "RNN1.2.png": draw_unrolled,
     "RNN-cell.png": draw_cell,
     "ForwardProp.png": draw_forward,
     "BackwardProp.png": draw_backward,
     "TBTT.png": draw_truncated,
+    "LSTM-cell.png": draw_lstm_cell,
+    "GRU-cell.png": draw_gru_cell,
 }
 
 

@@ -24,3 +24,15 @@ def test_rnn_script_prints_both_passes():
     assert lines["len(caches)"].endswith("2")
     assert lines["gradients['dba'].shape"].endswith("(5, 1)")
     assert lines["gradients['dWax'][3][1]"].strip().endswith("11.264104496527771")
+
+
+def test_lstm_and_gru_scripts_print_both_passes():
+    for script, keys in (("LSTM.py", ["dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo", "c[4][1]"]),
+                         ("GRU.py", ["dWr", "dbr", "dWu", "dbu", "dWc", "dbc", "y_pred[1][3]"])):
+        result = subprocess.run([sys.executable, os.path.join(ROOT, script)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        assert out.index("Forward propagation") < out.index("Backward propagation")
+        for key in keys + ["a[4][1]", "['dx'][1][2]", "['da0'][2][3]", "(n_a, n_a + n_x):"]:
+            assert key in out, (script, key)
