@@ -115,6 +115,13 @@ def part1(T_x, n_a, n_x, m, seed):
         parameters = MODELS[model][0](n_x, n_a, 2, np.random.default_rng(seed))
         rows.append((f"{model}, untrained", gradient_norms_over_time(model, parameters, x, a0,
                                                                      np.random.default_rng(seed))))
+    # What training can do: push the gates that guard the memory to "keep".
+    # LSTM: forget gate ft ~ 1 (bf = 5, sigmoid(5) = 0.993); GRU: update gate ut ~ 0 (bu = -5).
+    for model, gate, bias, label in (("LSTM", "f", 5.0, "LSTM, forget gate open (bf = 5)"),
+                                     ("GRU", "u", -5.0, "GRU, update gate shut (bu = -5)")):
+        parameters = MODELS[model][0](n_x, n_a, 2, np.random.default_rng(seed))
+        parameters["b" + gate] = np.full((n_a, 1), bias)
+        rows.append((label, gradient_norms_over_time(model, parameters, x, a0, np.random.default_rng(seed))))
     return rows
 
 
@@ -197,11 +204,12 @@ def draw(out, rows1, T_x, lengths, results, K):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     os.makedirs(out, exist_ok=True)
-    colours = ["#c6dbef", "#6baed6", "#2171b5", "#08306b", "#e07a1f", "#2a9d8f"]
-    fig, ax = plt.subplots(figsize=(9, 5), dpi=150)
+    colours = ["#c6dbef", "#6baed6", "#2171b5", "#08306b", "#e07a1f", "#2a9d8f", "#e07a1f", "#2a9d8f"]
+    styles = ["-"] * 6 + ["--", "--"]
+    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=150)
     steps = np.arange(1, T_x + 1)
-    for (label, norms), colour in zip(rows1, colours):
-        ax.semilogy(steps, norms, label=label, color=colour, linewidth=2)
+    for (label, norms), colour, style in zip(rows1, colours, styles):
+        ax.semilogy(steps, norms, label=label, color=colour, linewidth=2, linestyle=style)
     ax.set_xlabel("time step t (the loss is at the last step)")
     ax.set_ylabel(r"$\|\partial L / \partial a^{\langle t \rangle}\|$ (log scale)")
     ax.set_title("How much gradient reaches each earlier hidden state")
