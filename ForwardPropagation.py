@@ -6,12 +6,44 @@ backward pass. lstm_forward and gru_forward (the vanishing-gradient chapter)
 do the same with the cells of LSTM_UNIT_CELL.py and GRU_UNIT_CELL.py. Dimension letters as in RNN_UNIT_CELL.py:
 n_x inputs, n_a hidden units, n_y classes, m examples, T_x time steps.
 """
+from functools import partial
+
 import numpy as np
 
 from GRU_UNIT_CELL import GRU_GATES, gru_cell_forward
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
 from validation import check_array, check_gated_parameters, check_shape, result_dtype
+
+
+def check_sequence(x, a0, parameters, check_cell_parameters, keys):
+    """Check the arguments of a forward pass over a sequence, once for every step.
+
+    Arguments:
+    x -- inputs, must be (n_x, m, T_x) with T_x >= 1
+    a0 -- initial hidden state, must be (n_a, m)
+    parameters -- the cell's parameters dict
+    check_cell_parameters -- function(parameters, n_x) -> dims, e.g. check_rnn_parameters
+    keys -- the parameter names, for the dtype
+
+    Returns:
+    dims -- dict of the sizes n_x, n_a, n_y, m
+    dtype -- the dtype to compute in (see validation.result_dtype)
+    """
+    check_array("x", x, 3)
+    check_array("a0", a0, 2)
+    n_x, m, T_x = x.shape
+    if T_x == 0:
+        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
+    dims = check_cell_parameters(parameters, n_x=n_x)
+    dims["m"] = m
+    check_shape("a0", a0, ("n_a", "m"), dims)
+    return dims, result_dtype(x, a0, *(parameters[key] for key in keys))
+
+
+def gate_keys(gates):
+    """The parameter names of a gated cell: W and b of every gate, then Wy, by."""
+    return [k for g in gates for k in ("W" + g, "b" + g)] + ["Wy", "by"]
 
 
 def rnn_forward(x, a0, parameters):
@@ -32,16 +64,9 @@ def rnn_forward(x, a0, parameters):
     y_pred -- predictions of every time step, shape (n_y, m, T_x)
     caches -- tuple (list of the T_x cell caches, x), what rnn_backward needs
     """
-    check_array("x", x, 3)
-    check_array("a0", a0, 2)
+    dims, dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)
     n_x, m, T_x = x.shape
-    if T_x == 0:
-        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
-    dims = check_rnn_parameters(parameters, n_x=n_x)
-    dims["m"] = m
-    check_shape("a0", a0, ("n_a", "m"), dims)
     n_a, n_y = dims["n_a"], dims["n_y"]
-    dtype = result_dtype(x, a0, *(parameters[key] for key in RNN_PARAMETER_KEYS))
 
     a = np.zeros((n_a, m, T_x), dtype=dtype)
     y_pred = np.zeros((n_y, m, T_x), dtype=dtype)
@@ -59,20 +84,6 @@ def rnn_forward(x, a0, parameters):
     return a, y_pred, caches
 
 
-def check_gated_sequence(x, a0, parameters, gates):
-    """Check the arguments of lstm_forward / gru_forward; give their dimensions and dtype."""
-    check_array("x", x, 3)
-    check_array("a0", a0, 2)
-    n_x, m, T_x = x.shape
-    if T_x == 0:
-        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
-    dims = check_gated_parameters(parameters, gates, n_x=n_x)
-    dims["m"] = m
-    check_shape("a0", a0, ("n_a", "m"), dims)
-    keys = [k for g in gates for k in ("W" + g, "b" + g)] + ["Wy", "by"]
-    return dims, result_dtype(x, a0, *(parameters[key] for key in keys))
-
-
 def lstm_forward(x, a0, parameters):
     """Run the LSTM over a whole sequence (the cell state starts at zero).
 
@@ -87,7 +98,8 @@ def lstm_forward(x, a0, parameters):
     c -- cell states of every step, shape (n_a, m, T_x)
     caches -- tuple (list of the T_x cell caches, x), what lstm_backward needs
     """
-    dims, dtype = check_gated_sequence(x, a0, parameters, LSTM_GATES)
+    dims, dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=LSTM_GATES),
+                                 gate_keys(LSTM_GATES))
     n_x, m, T_x = x.shape
     n_a, n_y = dims["n_a"], dims["n_y"]
 
@@ -121,7 +133,8 @@ def gru_forward(x, a0, parameters):
     y_pred -- predictions of every step, shape (n_y, m, T_x)
     caches -- tuple (list of the T_x cell caches, x), what gru_backward needs
     """
-    dims, dtype = check_gated_sequence(x, a0, parameters, GRU_GATES)
+    dims, dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=GRU_GATES),
+                                 gate_keys(GRU_GATES))
     n_x, m, T_x = x.shape
     n_a, n_y = dims["n_a"], dims["n_y"]
 

@@ -14,7 +14,7 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_gated_parameters, check_shape
+from validation import check_array, check_cache, check_gated_parameters, check_shape
 
 GRU_GATES = "ruc"
 
@@ -56,11 +56,7 @@ def gru_cell_forward(xt, a_prev, parameters, validate=True):
 
 def check_gru_cell_cache(cache):
     """Check that `cache` is the tuple gru_cell_forward returns; give its a_next."""
-    if not isinstance(cache, tuple) or len(cache) != 7:
-        raise TypeError("cache must be the tuple (a_next, a_prev, xt, rt, ut, cct, parameters) "
-                        "returned by gru_cell_forward")
-    check_array("a_next in the cache", cache[0], 2)
-    return cache[0]
+    return check_cache(cache, 7, "gru_cell_forward")
 
 
 def gru_cell_backward(da_next, cache, validate=True):

@@ -19,7 +19,7 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_gated_parameters, check_shape
+from validation import check_array, check_cache, check_gated_parameters, check_shape
 
 LSTM_GATES = "fico"
 
@@ -67,11 +67,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters, validate=True):
 
 def check_lstm_cell_cache(cache):
     """Check that `cache` is the tuple lstm_cell_forward returns; give its a_next."""
-    if not isinstance(cache, tuple) or len(cache) != 10:
-        raise TypeError("cache must be the tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, "
-                        "parameters) returned by lstm_cell_forward")
-    check_array("a_next in the cache", cache[0], 2)
-    return cache[0]
+    return check_cache(cache, 10, "lstm_cell_forward")
 
 
 def lstm_cell_backward(da_next, dc_next, cache, validate=True):

@@ -18,7 +18,7 @@ Every vector is a column; a batch of m examples is m columns side by side.
 import numpy as np
 
 from rnn_utils import softmax, tanh
-from validation import check_array, check_parameters, check_shape
+from validation import check_array, check_cache, check_parameters, check_shape
 
 RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
 
@@ -87,12 +87,8 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
 
 
 def check_rnn_cell_cache(cache):
-    """Check that `cache` is the tuple rnn_cell_forward returns; give its a_next."""
-    if not isinstance(cache, tuple) or len(cache) != 4:
-        raise TypeError("cache must be the tuple (a_next, a_prev, xt, parameters) "
-                        "returned by rnn_cell_forward")
-    check_array("a_next in the cache", cache[0], 2)
-    return cache[0]
+    """Check that `cache` is the tuple (a_next, a_prev, xt, parameters); give its a_next."""
+    return check_cache(cache, 4, "rnn_cell_forward")
 
 
 def rnn_cell_backward(da_next, cache, validate=True):

@@ -220,8 +220,11 @@ def draw(out, rows1, T_x, lengths, results, K):
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(9, 5), dpi=150)
-    for (model, accuracy), colour in zip(results.items(), ["#08306b", "#e07a1f", "#2a9d8f"]):
-        ax.plot(lengths, accuracy, marker="o", label=model, color=colour, linewidth=2)
+    # Drawn thick to thin with different markers, so that equal results stay visible.
+    for (model, accuracy), colour, marker, width in zip(results.items(), ["#08306b", "#e07a1f", "#2a9d8f"],
+                                                        ["o", "s", "^"], [5, 3.5, 2]):
+        ax.plot(lengths, accuracy, marker=marker, markersize=4 + 2 * width, label=model, color=colour,
+                linewidth=width)
     ax.axhline(1 / K, color="#888888", linestyle="--", label=f"chance (1/{K})")
     ax.set_xscale("log", base=2)
     ax.set_xticks(lengths)

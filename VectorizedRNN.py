@@ -42,6 +42,7 @@ n_y classes, m examples, T_x time steps.
 """
 import numpy as np
 
+from ForwardPropagation import check_sequence
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters
 from validation import check_array, check_shape, result_dtype
 
@@ -63,16 +64,9 @@ def rnn_forward_vectorized(x, a0, parameters):
              S ((T_x + 1) * m, n_a) the states a<0>, a<1>, ..., a<T_x> as rows;
              parameters in the computation's dtype
     """
-    check_array("x", x, 3)
-    check_array("a0", a0, 2)
+    dims, dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)
     n_x, m, T_x = x.shape
-    if T_x == 0:
-        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
-    dims = check_rnn_parameters(parameters, n_x=n_x)
-    dims["m"] = m
-    check_shape("a0", a0, ("n_a", "m"), dims)
     n_a, n_y = dims["n_a"], dims["n_y"]
-    dtype = result_dtype(x, a0, *(parameters[key] for key in RNN_PARAMETER_KEYS))
     p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_PARAMETER_KEYS}
 
     # One row per (step, example), step-major: rows [t*m, (t+1)*m) are step t.

@@ -70,6 +70,20 @@ def check_parameters(parameters, keys):
             raise KeyError(f"parameters is missing {key!r} (a cell needs {', '.join(keys)})")
 
 
+def check_cache(cache, length, produced_by):
+    """Check that `cache` is a cell's cache tuple of `length` items; give its first item, a_next.
+
+    Arguments:
+    cache -- what the caller passed as a cache
+    length -- how many items the cell's cache has
+    produced_by -- the name of the forward function that makes it, for the message
+    """
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(f"cache must be the tuple of {length} items returned by {produced_by}")
+    check_array("a_next in the cache", cache[0], 2)
+    return cache[0]
+
+
 def result_dtype(*arrays):
     """The floating dtype the computation runs in: float32 only if nothing is wider.
 
