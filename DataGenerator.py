@@ -46,6 +46,16 @@ def gated_parameters(gates, n_x, n_a, n_y):
     return parameters
 
 
+def gated_data(gates):
+    """x (3, 10, 4), a0 (5, 10), gate parameters, da (5, 10, 4), drawn after np.random.seed(1)."""
+    np.random.seed(1)
+    x = np.random.randn(3, 10, 4)
+    a0 = np.random.randn(5, 10)
+    parameters = gated_parameters(gates, n_x=3, n_a=5, n_y=2)
+    da = np.random.randn(5, 10, 4)
+    return x, a0, parameters, da
+
+
 def LSTMDataGenerator():
     """Seeded inputs for the LSTM, the same sizes as DataGenerator.
 
@@ -53,12 +63,7 @@ def LSTMDataGenerator():
     Wo, bo with W of shape (5, 8) and b of shape (5, 1); Wy (2, 5), by (2, 1))
     and da (5, 10, 4).
     """
-    np.random.seed(1)
-    x = np.random.randn(3, 10, 4)
-    a0 = np.random.randn(5, 10)
-    parameters = gated_parameters("fico", n_x=3, n_a=5, n_y=2)
-    da = np.random.randn(5, 10, 4)
-    return x, a0, parameters, da
+    return gated_data("fico")
 
 
 def GRUDataGenerator():
@@ -68,9 +73,4 @@ def GRUDataGenerator():
     with W of shape (5, 8) and b of shape (5, 1); Wy (2, 5), by (2, 1))
     and da (5, 10, 4).
     """
-    np.random.seed(1)
-    x = np.random.randn(3, 10, 4)
-    a0 = np.random.randn(5, 10)
-    parameters = gated_parameters("ruc", n_x=3, n_a=5, n_y=2)
-    da = np.random.randn(5, 10, 4)
-    return x, a0, parameters, da
+    return gated_data("ruc")

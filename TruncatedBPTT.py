@@ -259,56 +259,37 @@ class Progress:
 
 # ---------------------------------------------------------------- the program
 
-def positive(kind):
+def number(kind, allow_zero=False):
+    """An argparse type: a number of `kind` that is positive (or, with allow_zero, not negative)."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}")
+        if not (value >= 0 if allow_zero else value > 0):        # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be {'0 or more' if allow_zero else 'positive'}, got {text}")
         return value
     return parse
-
-
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
 
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         description="Train a character-level RNN with truncated backpropagation through time.")
     parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: README.md)")
-    parser.add_argument("--hidden", type=positive(int), default=None,
+    parser.add_argument("--hidden", type=number(int), default=None,
                         help="hidden units n_a (default 100, or the checkpoint's with --resume)")
-    parser.add_argument("--seq-length", type=positive(int), default=25,
+    parser.add_argument("--seq-length", type=number(int), default=25,
                         help="chunk length k: steps per forward/backward pass (default 25)")
-    parser.add_argument("--batch", type=positive(int), default=16,
+    parser.add_argument("--batch", type=number(int), default=16,
                         help="m, parallel streams through the text (default 16)")
-    parser.add_argument("--lr", type=positive(float), default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument("--lr", type=number(float), default=0.1, help="learning rate (default 0.1)")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adagrad", help="default adagrad")
-    parser.add_argument("--iterations", type=non_negative_int, default=12000,
+    parser.add_argument("--iterations", type=number(int, allow_zero=True), default=12000,
                         help="total training iterations, counted across resumes; 0 only evaluates (default 12000)")
-    parser.add_argument("--clip", type=non_negative_float, default=5.0,
+    parser.add_argument("--clip", type=number(float, allow_zero=True), default=5.0,
                         help="clip the gradient's global norm to this; 0 turns clipping off (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="random seed for the weights and samples (default 1)")
-    parser.add_argument("--temperature", type=positive(float), default=0.8,
+    parser.add_argument("--temperature", type=number(float), default=0.8,
                         help="sampling temperature (default 0.8)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                         help=f"where to save the model (default {DEFAULT_CHECKPOINT})")

@@ -1,6 +1,24 @@
 """Random, seeded inputs of any size for the tests."""
 import numpy as np
 
+from gradient_check import numerical_gradient, relative_error
+
+TOLERANCE = 1e-7
+
+
+def assert_gradients_match(gradients, checked, loss):
+    """Every returned gradient against the numerical gradient of `loss`.
+
+    gradients -- what a backward function returned
+    checked -- dict from gradient key to the array it is the gradient of
+    loss -- function of no arguments reading those arrays
+    """
+    assert set(gradients) == set(checked)
+    for key, array in checked.items():
+        assert gradients[key].shape == array.shape, key
+        error = relative_error(gradients[key], numerical_gradient(loss, array))
+        assert error <= TOLERANCE, f"{key}: relative error {error:.2e}"
+
 
 def random_rnn(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64):
     """Inputs, parameters and an upstream gradient for the basic RNN.

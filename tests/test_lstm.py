@@ -7,20 +7,11 @@ import pytest
 
 from BackwardPropagation import lstm_backward
 from ForwardPropagation import lstm_forward
-from gradient_check import numerical_gradient, relative_error
-from helpers import random_gated
+from helpers import assert_gradients_match, random_gated
 from LSTM_UNIT_CELL import lstm_cell_backward, lstm_cell_forward
 
 SHAPES = [(3, 5, 2, 4, 3), (1, 1, 1, 1, 1), (1, 3, 2, 2, 3), (3, 1, 2, 3, 2), (2, 3, 2, 1, 4), (4, 3, 2, 3, 1)]
 GATE_KEYS = ["dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo"]
-
-
-def check(gradients, checked, loss):
-    assert set(gradients) == set(checked)
-    for key, array in checked.items():
-        assert gradients[key].shape == array.shape, key
-        error = relative_error(gradients[key], numerical_gradient(loss, array))
-        assert error <= 1e-7, f"{key}: relative error {error:.2e}"
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -36,7 +27,7 @@ def test_lstm_cell_backward_matches_numerical_gradient(shape):
 
     checked = {"dxt": xt, "da_prev": a0, "dc_prev": c_prev}
     checked.update({key: p[key[1:]] for key in GATE_KEYS})
-    check(gradients, checked, loss)
+    assert_gradients_match(gradients, checked, loss)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -46,7 +37,7 @@ def test_lstm_backward_matches_numerical_gradient(shape):
     loss = lambda: np.sum(lstm_forward(x, a0, p)[0] * da)
     checked = {"dx": x, "da0": a0}
     checked.update({key: p[key[1:]] for key in GATE_KEYS})
-    check(gradients, checked, loss)
+    assert_gradients_match(gradients, checked, loss)
 
 
 def test_one_step_by_hand():

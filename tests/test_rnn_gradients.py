@@ -11,10 +11,8 @@ import pytest
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
-from helpers import random_rnn
+from helpers import TOLERANCE, assert_gradients_match, random_rnn
 from RNN_UNIT_CELL import rnn_cell_backward, rnn_cell_forward
-
-TOLERANCE = 1e-7
 
 # (n_x, n_a, n_y, m, T_x): the tutorial's size, then every dimension at 1 in turn.
 SHAPES = [
@@ -38,11 +36,7 @@ def test_rnn_cell_backward_matches_numerical_gradient(shape):
     loss = lambda: np.sum(rnn_cell_forward(xt, a0, parameters)[0] * da_next)
     checked = {"dxt": xt, "da_prev": a0, "dWax": parameters["Wax"],
                "dWaa": parameters["Waa"], "dba": parameters["ba"]}
-    assert set(gradients) == set(checked)
-    for key, array in checked.items():
-        assert gradients[key].shape == array.shape, key
-        error = relative_error(gradients[key], numerical_gradient(loss, array))
-        assert error <= TOLERANCE, f"{key}: relative error {error:.2e}"
+    assert_gradients_match(gradients, checked, loss)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -54,11 +48,7 @@ def test_rnn_backward_matches_numerical_gradient(shape):
     loss = lambda: np.sum(rnn_forward(x, a0, parameters)[0] * da)
     checked = {"dx": x, "da0": a0, "dWax": parameters["Wax"],
                "dWaa": parameters["Waa"], "dba": parameters["ba"]}
-    assert set(gradients) == set(checked)
-    for key, array in checked.items():
-        assert gradients[key].shape == array.shape, key
-        error = relative_error(gradients[key], numerical_gradient(loss, array))
-        assert error <= TOLERANCE, f"{key}: relative error {error:.2e}"
+    assert_gradients_match(gradients, checked, loss)
 
 
 def test_rnn_backward_carries_the_gradient_between_steps():
