@@ -235,6 +235,7 @@ class Progress:
         self.total, self.every = total, every
         self.tty = sys.stderr.isatty()
         self.start = time.perf_counter()
+        self.last_shown = 0.0
         self.line_open = False
 
     def show(self, iteration, done_here, loss_per_char, chars_per_iteration):
@@ -244,6 +245,10 @@ class Progress:
         text = (f"iteration {iteration}/{self.total}  loss/char {loss_per_char:.3f}  "
                 f"{speed:,.0f} chars/s  {left:.0f} s left")
         if self.tty:
+            now = time.perf_counter()
+            if now - self.last_shown < 0.1 and iteration != self.total:
+                return                                   # ten updates a second are plenty to read
+            self.last_shown = now
             sys.stderr.write("\r" + text.ljust(78))
             self.line_open = True
         elif iteration % self.every == 0 or iteration == self.total:
