@@ -287,10 +287,12 @@ def main():
         torch.set_num_threads(os.cpu_count() or 1)     # as many as numpy's BLAS uses: every core
     print(machine())
     print()
-    sizes = {"tutorial": SIZES["tutorial"], "medium": (16, 32, 16, 8, 20)} if quick else SIZES
+    sizes = {"tutorial": SIZES["tutorial"], "small": (16, 32, 16, 8, 20)} if quick else SIZES
     budget = {"tutorial": (31, 50), "medium": (21, 3), "large": (9, 1)}
     if quick:
-        budget = {"tutorial": (5, 5), "medium": (5, 2)}
+        budget = {"tutorial": (5, 5), "small": (5, 2)}
+        print("--quick: a smoke run with few samples; its times are too noisy to quote.")
+        print()
 
     header = f"{'size':<10}{'dtype':<9}" + "".join(f"{name:>15}" for name in contenders())
     print("Median time of forward + backward, interleaved samples")
