@@ -135,23 +135,35 @@ def sample(parameters, first_index, length, temperature, rng):
     return drawn
 
 
-def evaluate(parameters, indices, chunk=500):
+def evaluate(parameters, indices, stretch=None, chunk=500):
     """Mean cross-entropy per character (natural log) of the model over the whole text.
 
-    The text is read once from the start as one stream (m = 1), carrying the
-    hidden state from chunk to chunk, so every character is predicted from
-    everything before it.
+    Arguments:
+    parameters -- the model, as for rnn_forward
+    indices -- the text as character indices, 1-D integer array of length N
+    stretch -- read the text in stretches of this many characters, each from
+               a zero hidden state, as the training streams are read; None
+               reads the whole text as one stretch
+    chunk -- characters per forward pass (the hidden state is carried across)
+
+    Every character but the first is predicted from the ones before it in its
+    stretch. Training resets the state at the start of every stream, so a
+    model evaluated on far longer stretches than it was trained on meets
+    hidden states it has never seen, and its loss drifts upwards.
     """
     vocab_size, hidden = parameters["Wya"].shape
-    a_prev = np.zeros((hidden, 1))
+    stretch = stretch or len(indices)
     total = 0.0
-    for start in range(0, len(indices) - 1, chunk):
-        inputs = indices[start: start + chunk][None, :]
-        targets = indices[start + 1: start + chunk + 1][None, :]
-        inputs = inputs[:, :targets.shape[1]]
-        a, y_pred, _ = FORWARD(one_hot(inputs, vocab_size), a_prev, parameters)
-        total += cross_entropy_loss(y_pred, targets)[0]
-        a_prev = a[:, :, -1]
+    for begin in range(0, len(indices) - 1, stretch):
+        end = min(begin + stretch, len(indices) - 1)       # predict characters begin+1 .. end
+        a_prev = np.zeros((hidden, 1))                     # every stretch starts from nothing
+        for start in range(begin, end, chunk):
+            stop = min(start + chunk, end)
+            inputs = indices[start:stop][None, :]
+            targets = indices[start + 1:stop + 1][None, :]
+            a, y_pred, _ = FORWARD(one_hot(inputs, vocab_size), a_prev, parameters)
+            total += cross_entropy_loss(y_pred, targets)[0]
+            a_prev = a[:, :, -1]
     return total / (len(indices) - 1)
 
 
@@ -412,7 +424,8 @@ def train(args):
     if args.plot and matplotlib_available() and len(history) > 1:
         plot_losses(args.plot, history, vocab_size)
         print(f"wrote the loss curve to {args.plot}")
-    print(f"final loss per character: {evaluate(parameters, indices):.4f}")
+    # judged the way it was trained: every stream's stretch from a zero state
+    print(f"final loss per character: {evaluate(parameters, indices, stretch=streams.shape[1] - 1):.4f}")
     return 0
 
 

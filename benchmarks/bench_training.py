@@ -35,7 +35,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     parameters = tb.init_parameters(V, hidden, rng)
     optimizer = Adagrad(args.lr)
-    start_loss = tb.evaluate(parameters, indices)
+    start_loss = tb.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
 
     def iteration_step(i, parameters, a_prev):
         start = (i % chunks) * k
@@ -52,7 +52,7 @@ def main():
             a_prev = np.zeros((hidden, m))
         parameters, a_prev = iteration_step(i, parameters, a_prev)
     elapsed = time.perf_counter() - began
-    end_loss = tb.evaluate(parameters, indices)
+    end_loss = tb.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
 
     # one whole iteration against its forward + backward alone, alternately
     x = tb.one_hot(streams[:, :k], V)

@@ -7,7 +7,8 @@ from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
 from helpers import random_rnn
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
-from TruncatedBPTT import BACKWARD, FORWARD, UsageError, make_streams, one_hot, sample, truncated_bptt_gradients
+from TruncatedBPTT import (BACKWARD, FORWARD, UsageError, evaluate, make_streams, one_hot, sample,
+                           truncated_bptt_gradients)
 
 
 def problem(T_x=9, seed=0):
@@ -99,3 +100,38 @@ def test_sampling_is_seeded_and_a_cold_temperature_picks_the_likeliest():
         index = int(np.argmax(parameters["Wya"] @ a + parameters["by"]))
         greedy.append(index)
     assert sample(parameters, 0, 30, 0.01, np.random.default_rng(3)) == greedy
+
+
+def mean_cross_entropy_by_hand(parameters, pieces):
+    """-log P(next character), averaged over every prediction, each piece read
+    from a zero state in ONE rnn_forward call (the tutorial path, no chunks)."""
+    vocab_size, hidden = parameters["Wya"].shape
+    total, count = 0.0, 0
+    for piece in pieces:
+        x = np.eye(vocab_size)[piece[:-1]].T[:, None, :]            # (V, 1, T)
+        _, y_pred, _ = rnn_forward(x, np.zeros((hidden, 1)), parameters)
+        total -= sum(np.log(y_pred[target, 0, t]) for t, target in enumerate(piece[1:]))
+        count += len(piece) - 1
+    return total / count
+
+
+@pytest.mark.parametrize("chunk", [3, 500])
+def test_evaluate_reads_the_whole_text_as_one_stream(chunk):
+    vocab_size, hidden = 6, 4
+    _, _, parameters, _ = random_rnn(vocab_size, hidden, vocab_size, 1, 1, seed=7)
+    indices = np.random.default_rng(7).integers(0, vocab_size, size=23)
+    expected = mean_cross_entropy_by_hand(parameters, [indices])
+    assert abs(evaluate(parameters, indices, chunk=chunk) - expected) < 1e-12
+
+
+@pytest.mark.parametrize("stretch, chunk", [(5, 2), (5, 500), (20, 4)])
+def test_evaluate_restarts_the_state_at_every_stretch(stretch, chunk):
+    vocab_size, hidden = 6, 4
+    _, _, parameters, _ = random_rnn(vocab_size, hidden, vocab_size, 1, 1, seed=8)
+    indices = np.random.default_rng(8).integers(0, vocab_size, size=23)
+    # stretches [0..5], [5..10], ..., [20..22]: each shares its last character
+    # with the next one's first, so every character but the first is predicted once
+    pieces = [indices[b:b + stretch + 1] for b in range(0, len(indices) - 1, stretch)]
+    expected = mean_cross_entropy_by_hand(parameters, pieces)
+    assert abs(evaluate(parameters, indices, stretch=stretch, chunk=chunk) - expected) < 1e-12
+    assert abs(evaluate(parameters, indices, stretch=stretch) - evaluate(parameters, indices)) > 1e-6
