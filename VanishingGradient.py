@@ -113,8 +113,8 @@ def part1(T_x, n_a, n_x, m, seed):
                      gradient_norms_over_time("RNN", parameters, x, a0, np.random.default_rng(seed))))
     for model in ("LSTM", "GRU"):
         parameters = MODELS[model][0](n_x, n_a, 2, np.random.default_rng(seed))
-        rows.append((f"{model}, untrained", gradient_norms_over_time(model, parameters, x, a0,
-                                                                     np.random.default_rng(seed))))
+        label = f"{model}, untrained" + (" (forget bias 1)" if model == "LSTM" else "")
+        rows.append((label, gradient_norms_over_time(model, parameters, x, a0, np.random.default_rng(seed))))
     # What training can do: push the gates that guard the memory to "keep".
     # LSTM: forget gate ft ~ 1 (bf = 5, sigmoid(5) = 0.993); GRU: update gate ut ~ 0 (bu = -5).
     for model, gate, bias, label in (("LSTM", "f", 5.0, "LSTM, forget gate open (bf = 5)"),

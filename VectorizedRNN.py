@@ -24,9 +24,12 @@ Backward.
         dWax = DZ X^T        dWaa = DZ A_prev^T      dba = row sums of DZ
         dx   = Wax^T DZ      (DZ = all dz<t> side by side, A_prev = a<0..T_x-1>)
 
-Memory. The hidden states and the dz are written into buffers of shape
-(n_a, T_x * m) allocated once, with step t in columns [t*m, (t+1)*m): each
-step's block is a plain slice, and the big products read the whole buffer.
+Memory. The code stores the matrices above transposed, one ROW per
+(step, example), step-major: the inputs X ((T_x * m), n_x), the states
+S ((T_x + 1) * m, n_a) with a<0> in the first m rows, and the dz in DZ
+((T_x * m), n_a), each allocated once per call. Step t is the contiguous
+block of rows [t*m, (t+1)*m), and A_prev is simply S without its last
+block, with no copy. The big products read whole buffers.
 float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
 

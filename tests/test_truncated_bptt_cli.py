@@ -54,9 +54,13 @@ def test_resume_counts_iterations_in_total(tmp_path, text_file):
     assert run("--text", str(text_file), *TINY, "--iterations", "3", "--checkpoint", checkpoint).returncode == 0
     with np.load(checkpoint) as data:
         first_Waa = data["param_Waa"]
+        first_smooth = float(data["smooth_loss"])
     result = run("--text", str(text_file), "--resume", "--iterations", "5", "--checkpoint", checkpoint,
                  "--seq-length", "5", "--batch", "2")
     assert result.returncode == 0, result.stderr
+    # the smoothed loss carries on from where it stopped, not from ln V again
+    assert f"resumed from {checkpoint} at iteration 3 (smoothed loss per character {first_smooth:.3f})" \
+        in result.stdout
     with np.load(checkpoint) as data:
         assert int(data["iteration"]) == 5 and int(data["hidden"]) == 8     # hidden size from the checkpoint
         assert not np.array_equal(data["param_Waa"], first_Waa)
