@@ -17,27 +17,41 @@ Forward.
 
 Backward.
     dz<t> = (1 - a<t>^2) * (da<t> + Waa^T dz<t+1>)
-    Only this carried gradient is sequential. (1 - a<t>^2) for every step is
-    one element-wise operation before the loop. Once every dz<t> is known,
-    the parameter gradients are sums over steps of products, which are
-    single products over the side-by-side matrices:
+    Only this carried gradient is sequential. Once every dz<t> is known, the
+    parameter gradients are sums over steps of products, which are single
+    products over the side-by-side matrices:
         dWax = DZ X^T        dWaa = DZ A_prev^T      dba = row sums of DZ
         dx   = Wax^T DZ      (DZ = all dz<t> side by side, A_prev = a<0..T_x-1>)
 
-Memory. The code stores the matrices above transposed, one ROW per
-(step, example), step-major: the inputs X ((T_x * m), n_x), the states
-S ((T_x + 1) * m, n_a) with a<0> in the first m rows, and the dz in DZ
-((T_x * m), n_a), each allocated once per call. Step t is the contiguous
-block of rows [t*m, (t+1)*m), and A_prev is simply S without its last
-block, with no copy. The big products read whole buffers.
+The bias rides along. X gets one more row, all ones, and ba becomes one more
+column of Wax: [Wax | ba] [x ; 1] = Wax x + ba. So the input product adds the
+bias for free, and in the backward pass the same trick hands back dba: the
+product DZ [X ; 1]^T is [dWax | dba], because multiplying by a row of ones is
+summing over the steps and examples.
+
+Memory layout. A matrix and its transpose are the same numbers; a product can
+read either without a copy (the BLAS library takes a "transposed" flag). So
+each buffer is stored the way its busiest user wants it, allocated once per call:
+- X ((n_x + 1), T_x * m): the inputs as columns, step-major (columns
+  [t*m, (t+1)*m) are step t), last row all ones. Going from x's
+  (n_x, m, T_x) to this only swaps the last two axes, feature by feature:
+  a cheap copy.
+- S ((T_x + 1) * m, n_a): the states as ROWS, step-major, a<0> in the first
+  m rows. The loop reads and writes one contiguous block of m rows per step,
+  and S without its last block is A_prev^T, with no copy.
+- DZ (T_x * m, n_a): the dz<t> as rows like S. da arrives as (n_a, m, T_x),
+  so filling DZ is a real transpose; done one example at a time, the data
+  being moved stays in the cache.
+- The products that make y_pred and dx write their results as columns,
+  step-major, which is faster for them than rows.
 float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
 
 The results are the same as rnn_forward/rnn_backward to rounding
 (tests/test_vectorized.py). The arrays returned with the tutorial's shapes,
-a (n_a, m, T_x), y_pred (n_y, m, T_x) and dx (n_x, m, T_x), are transposed
-*views* of those time-major buffers: read them like any array; call
-np.ascontiguousarray on them if a library needs contiguous memory. They
+a (n_a, m, T_x), y_pred (n_y, m, T_x), dx (n_x, m, T_x) and da0 (n_a, m), are
+transposed *views* of those step-major buffers: read them like any array;
+call np.ascontiguousarray on them if a library needs contiguous memory. They
 never share memory with the arguments.
 
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
@@ -63,7 +77,7 @@ def rnn_forward_vectorized(x, a0, parameters):
     a -- hidden states of every step, shape (n_a, m, T_x) (a view, see above)
     y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
     cache -- tuple (X, S, parameters) for rnn_backward_vectorized:
-             X ((T_x * m), n_x) the inputs, one row per (step, example), a copy of x;
+             X ((n_x + 1), T_x * m) the inputs as columns, step-major, and a row of ones;
              S ((T_x + 1) * m, n_a) the states a<0>, a<1>, ..., a<T_x> as rows;
              parameters in the computation's dtype
     """
@@ -72,17 +86,18 @@ def rnn_forward_vectorized(x, a0, parameters):
     n_a, n_y = dims["n_a"], dims["n_y"]
     p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_PARAMETER_KEYS}
 
-    # One row per (step, example), step-major: rows [t*m, (t+1)*m) are step t.
-    X = np.empty((T_x * m, n_x), dtype=dtype)
-    X.reshape(T_x, m, n_x)[...] = x.transpose(2, 1, 0)
+    X = np.empty((n_x + 1, T_x, m), dtype=dtype)
+    X[:n_x] = x.transpose(0, 2, 1)     # (n_x, m, T_x) -> (n_x, T_x, m): column t*m + i is x<t> of example i
+    X[n_x] = 1                         # the row of ones that carries the bias
+    X = X.reshape(n_x + 1, T_x * m)
+    W_T = np.empty((n_x + 1, n_a), dtype=dtype)        # [Wax | ba]^T
+    W_T[:n_x], W_T[n_x] = p["Wax"].T, p["ba"][:, 0]
+    Waa_T = np.ascontiguousarray(p["Waa"].T)   # as rows, Waa a becomes a Waa^T
+
     S = np.empty(((T_x + 1) * m, n_a), dtype=dtype)    # a<0> in the first m rows, then a<1>, ...
     S[:m] = a0.T
     states = S[m:]
-    # As rows, W x becomes x W^T. W^T is copied to contiguous memory: BLAS is
-    # measurably faster on it than on a transposed view, in float32 especially.
-    Wax_T, Waa_T, Wya_T = (np.ascontiguousarray(p[key].T) for key in ("Wax", "Waa", "Wya"))
-    np.dot(X, Wax_T, out=states)       # Wax x<t> of every step in ONE product
-    states += p["ba"].T
+    np.dot(X.T, W_T, out=states)       # Wax x<t> + ba of every step in ONE product
 
     recurrent = np.empty((m, n_a), dtype=dtype)
     for t in range(T_x):               # the only sequential part: Waa a<t-1> and the tanh
@@ -91,14 +106,14 @@ def rnn_forward_vectorized(x, a0, parameters):
         block += recurrent
         np.tanh(block, out=block)      # z<t> is overwritten by a<t>: nothing else needs z
 
-    Y = np.dot(states, Wya_T)          # the output layer of every step in one product
-    Y += p["by"].T
-    Y -= Y.max(axis=1, keepdims=True)  # softmax over the classes of every row, shifted by its max
+    Y = np.dot(p["Wya"], states.T)     # the output layer of every step in one product, as columns
+    Y += p["by"]
+    Y -= Y.max(axis=0)                 # softmax of every column, shifted by its max
     np.exp(Y, out=Y)
-    Y /= Y.sum(axis=1, keepdims=True)
+    Y *= 1 / Y.sum(axis=0)
 
     a = states.reshape(T_x, m, n_a).transpose(2, 1, 0)
-    y_pred = Y.reshape(T_x, m, n_y).transpose(2, 1, 0)
+    y_pred = Y.reshape(n_y, T_x, m).transpose(0, 2, 1)
     return a, y_pred, (X, S, p)
 
 
@@ -118,9 +133,9 @@ def rnn_backward_vectorized(da, cache):
     if not isinstance(cache, tuple) or len(cache) != 3:
         raise TypeError("cache must be the tuple (X, S, parameters) returned by rnn_forward_vectorized")
     X, S, p = cache
-    n_x, n_a = X.shape[1], S.shape[1]
-    m = (S.shape[0] - X.shape[0])
-    T_x = X.shape[0] // m
+    n_x, n_a = X.shape[0] - 1, S.shape[1]
+    m = S.shape[0] - X.shape[1]
+    T_x = X.shape[1] // m
     check_array("da", da, 3)
     check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
     dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as rnn_backward
@@ -128,17 +143,22 @@ def rnn_backward_vectorized(da, cache):
     Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
 
     DZ = np.empty((T_x * m, n_a), dtype=dtype)     # dz<t> of every step, as rows like the states
-    DZ.reshape(T_x, m, n_a)[...] = da.transpose(2, 1, 0)
+    DZ_steps = DZ.reshape(T_x, m, n_a)
+    for i in range(m):                 # da<t> as rows: transposed one example at a time
+        DZ_steps[:, i, :] = da[:, i, :].T
     da_carried = np.zeros((m, n_a), dtype=dtype)
+    tanh_slope = np.empty((m, n_a), dtype=dtype)
     for t in reversed(range(T_x)):     # the only sequential part
         block = DZ[t * m:(t + 1) * m]
         a_t = S[(t + 1) * m:(t + 2) * m]
         block += da_carried            # da<t> + the gradient from step t+1
-        block *= 1 - a_t * a_t         # backprop through tanh
+        np.multiply(a_t, a_t, out=tanh_slope)
+        np.subtract(1, tanh_slope, out=tanh_slope)     # tanh'(z<t>) = 1 - a<t>^2
+        block *= tanh_slope            # backprop through tanh
         np.dot(block, Waa, out=da_carried)   # rows: (Waa^T dz)^T = dz^T Waa, handed to step t-1
 
-    dWax = np.dot(DZ.T, X)             # sum over steps and examples in one product
+    dW = np.dot(DZ.T, X.T)             # [dWax | dba]: sums over steps and examples in one product
     dWaa = np.dot(DZ.T, S[:-m])        # S[:-m] holds a<0> ... a<T_x-1>: each step's a_prev
-    dba = DZ.sum(axis=0)[:, None]
-    dx = np.dot(DZ, Wax).reshape(T_x, m, n_x).transpose(2, 1, 0)
-    return {"dx": dx, "da0": da_carried.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    dx = np.dot(np.ascontiguousarray(Wax.T), DZ.T)     # as columns, step-major
+    return {"dx": dx.reshape(n_x, T_x, m).transpose(0, 2, 1), "da0": da_carried.T,
+            "dWax": np.ascontiguousarray(dW[:, :n_x]), "dWaa": dWaa, "dba": dW[:, n_x:].copy()}

@@ -32,6 +32,11 @@ import tracemalloc
 
 import numpy as np
 
+try:
+    import resource                    # Unix only: the kernel-time column
+except ImportError:
+    resource = None
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from BackwardPropagation import rnn_backward  # noqa: E402
 from ForwardPropagation import rnn_forward  # noqa: E402
@@ -230,21 +235,30 @@ def check_agreement(runs, dtype):
             assert np.allclose(g[key], value, rtol=tolerance, atol=scale(value)), (name, key)
 
 
+def kernel_seconds():
+    """CPU time the operating system spent for this process so far (0 where unknown)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime if resource else 0.0
+
+
 def time_interleaved(runs, samples, repeats):
+    """Median wall time of each contender, and median kernel time (see kernel_seconds)."""
     times = {name: [] for name in runs}
+    kernel = {name: [] for name in runs}
     names = list(runs)
     pause = 0.005
     for sample in range(samples):
         shift = sample % len(names)
         for name in names[shift:] + names[:shift]:      # rotate who goes first
             time.sleep(pause)                          # let spinning BLAS/OpenMP threads go idle
-            start = time.perf_counter()
+            kernel_start, start = kernel_seconds(), time.perf_counter()
             for _ in range(repeats):
                 runs[name]()
             elapsed = time.perf_counter() - start
             times[name].append(elapsed / repeats)
+            kernel[name].append((kernel_seconds() - kernel_start) / repeats)
             pause = min(0.25, max(0.005, elapsed / 2))  # longer calls leave threads spinning longer
-    return {name: statistics.median(values) for name, values in times.items()}
+    median = lambda table: {name: statistics.median(values) for name, values in table.items()}
+    return median(times), median(kernel)
 
 
 def peak_memory(run):
@@ -297,7 +311,7 @@ def main():
     header = f"{'size':<10}{'dtype':<9}" + "".join(f"{name:>15}" for name in contenders())
     print("Median time of forward + backward, interleaved samples")
     print(header)
-    ratios = []
+    ratios, kernel_rows = [], []
     for size_name, size in sizes.items():
         for dtype in (np.float64, np.float32):
             if dtype == np.float32:
@@ -307,10 +321,11 @@ def main():
                 runs = {n: setup(*inputs(size, dtype)) for n, setup in contenders().items()}
             check_agreement(runs, dtype)
             samples, repeats = budget[size_name]
-            medians = time_interleaved(runs, samples, repeats)
+            medians, kernel = time_interleaved(runs, samples, repeats)
             print(f"{size_name:<10}{np.dtype(dtype).name:<9}" +
                   "".join(f"{format_time(medians[n]) if n in medians else '-':>15}" for n in contenders()))
             ratios.append((size_name, np.dtype(dtype).name, medians))
+            kernel_rows.append((size_name, np.dtype(dtype).name, kernel))
 
     print()
     print("Ratios (below 1 means the first is faster)")
@@ -322,6 +337,16 @@ def main():
                    if "tutorial code" in medians else "-")
         print(f"{size_name:<10}{dtype_name:<9}{vs_torch:>18}{medians['vectorized'] / medians['floor']:>18.2f}"
               f"{medians['tutorial path'] / medians['vectorized']:>18.2f}{vs_code:>16}")
+
+    # The kernel's clock ticks are coarse: only calls of 50 ms and more are worth showing.
+    kernel_rows = [row for row, (_, _, medians) in zip(kernel_rows, ratios) if max(medians.values()) >= 0.05]
+    if resource and kernel_rows:
+        print()
+        print("Of which kernel time (median; mostly the OS handing out fresh memory pages for new arrays)")
+        print(header)
+        for size_name, dtype_name, kernel in kernel_rows:
+            print(f"{size_name:<10}{dtype_name:<9}" +
+                  "".join(f"{format_time(kernel[n]) if n in kernel else '-':>15}" for n in contenders()))
 
     print()
     print("Peak memory of forward + backward (tracemalloc)")
@@ -342,7 +367,7 @@ def main():
         data = inputs((64, n_a, 64, 32, T_x), np.float64)
         runs = {"tutorial path": numpy_contender(rnn_forward, rnn_backward)(*data),
                 "vectorized": numpy_contender(rnn_forward_vectorized, rnn_backward_vectorized)(*data)}
-        medians = time_interleaved(runs, 7, 1)
+        medians = time_interleaved(runs, 7, 1)[0]
         print(f"{T_x:>6}{n_a:>6}{format_time(medians['tutorial path']):>16}{format_time(medians['vectorized']):>14}"
               f"{medians['tutorial path'] / medians['vectorized']:>8.2f}")
 
