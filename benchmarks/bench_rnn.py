@@ -21,7 +21,10 @@ Contenders are checked against each other before any timing. Then they run
 in turns, the order rotating every round, and the medians are compared: on
 a shared machine only ratios measured side by side mean much. Between
 samples the script sleeps a little so that BLAS worker threads, which spin
-for a while after a call, stop competing with the next contender.
+for a while after a call, stop competing with the next contender. For the
+long calls it also prints how much of each median was kernel time (Unix):
+new arrays of tens of megabytes get fresh memory pages from the operating
+system, and that cost comes and goes with the state of the machine.
 """
 import os
 import platform
@@ -325,7 +328,8 @@ def main():
             print(f"{size_name:<10}{np.dtype(dtype).name:<9}" +
                   "".join(f"{format_time(medians[n]) if n in medians else '-':>15}" for n in contenders()))
             ratios.append((size_name, np.dtype(dtype).name, medians))
-            kernel_rows.append((size_name, np.dtype(dtype).name, kernel))
+            if max(medians.values()) >= 0.05:   # the kernel's clock is coarse: only long calls show it
+                kernel_rows.append((size_name, np.dtype(dtype).name, kernel))
 
     print()
     print("Ratios (below 1 means the first is faster)")
@@ -338,8 +342,6 @@ def main():
         print(f"{size_name:<10}{dtype_name:<9}{vs_torch:>18}{medians['vectorized'] / medians['floor']:>18.2f}"
               f"{medians['tutorial path'] / medians['vectorized']:>18.2f}{vs_code:>16}")
 
-    # The kernel's clock ticks are coarse: only calls of 50 ms and more are worth showing.
-    kernel_rows = [row for row, (_, _, medians) in zip(kernel_rows, ratios) if max(medians.values()) >= 0.05]
     if resource and kernel_rows:
         print()
         print("Of which kernel time (median; mostly the OS handing out fresh memory pages for new arrays)")
