@@ -32,7 +32,7 @@ summing over the steps and examples.
 Memory layout. A matrix and its transpose are the same numbers; a product can
 read either without a copy (the BLAS library takes a "transposed" flag). So
 each buffer is stored the way its busiest user wants it, allocated once per call:
-- X ((n_x + 1), T_x * m): the inputs as columns, step-major (columns
+- X (n_x + 1, T_x * m): the inputs as columns, step-major (columns
   [t*m, (t+1)*m) are step t), last row all ones. Going from x's
   (n_x, m, T_x) to this only swaps the last two axes, feature by feature:
   a cheap copy.
@@ -77,7 +77,7 @@ def rnn_forward_vectorized(x, a0, parameters):
     a -- hidden states of every step, shape (n_a, m, T_x) (a view, see above)
     y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
     cache -- tuple (X, S, parameters) for rnn_backward_vectorized:
-             X ((n_x + 1), T_x * m) the inputs as columns, step-major, and a row of ones;
+             X (n_x + 1, T_x * m) the inputs as columns, step-major, and a row of ones;
              S ((T_x + 1) * m, n_a) the states a<0>, a<1>, ..., a<T_x> as rows;
              parameters in the computation's dtype
     """
