@@ -42,10 +42,20 @@ each buffer is stored the way its busiest user wants it, allocated once per call
 - DZ (T_x * m, n_a): the dz<t> as rows like S. da arrives as (n_a, m, T_x),
   so filling DZ is a real transpose; done one example at a time, the data
   being moved stays in the cache.
-- The products that make y_pred and dx write their results as columns,
-  step-major, which is faster for them than rows.
+- Y (n_y, T_x * m) and dx (n_x, T_x * m): the products that make y_pred
+  and dx write their results as columns, step-major, which is faster for
+  them than rows.
 float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
+
+Memory that comes back. Each of these five buffers (X, S, Y, DZ, dx) is
+allocated once per call, and at the large benchmark size they are tens of
+megabytes. New memory that big costs more than it seems: above 32 MB the C
+library gets brand-new pages from the operating system every time, and the
+kernel must zero and map each one (in our float64 runs, 0 to 250 ms of a
+500 ms call). So the buffers come from memory_pool.empty, which reuses the
+memory of an earlier buffer of the same size once no array uses it any
+more. Below 4 MiB it is plain np.empty.
 
 The results are the same as rnn_forward/rnn_backward to rounding
 (tests/test_vectorized.py). The arrays returned with the tutorial's shapes,
@@ -61,6 +71,7 @@ import numpy as np
 
 from ForwardPropagation import check_sequence
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters
+import memory_pool
 from validation import check_array, check_shape, result_dtype
 
 
@@ -86,7 +97,7 @@ def rnn_forward_vectorized(x, a0, parameters):
     n_a, n_y = dims["n_a"], dims["n_y"]
     p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_PARAMETER_KEYS}
 
-    X = np.empty((n_x + 1, T_x, m), dtype=dtype)
+    X = memory_pool.empty((n_x + 1, T_x, m), dtype)
     X[:n_x] = x.transpose(0, 2, 1)     # (n_x, m, T_x) -> (n_x, T_x, m): column t*m + i is x<t> of example i
     X[n_x] = 1                         # the row of ones that carries the bias
     X = X.reshape(n_x + 1, T_x * m)
@@ -94,7 +105,7 @@ def rnn_forward_vectorized(x, a0, parameters):
     W_T[:n_x], W_T[n_x] = p["Wax"].T, p["ba"][:, 0]
     Waa_T = np.ascontiguousarray(p["Waa"].T)   # as rows, Waa a becomes a Waa^T
 
-    S = np.empty(((T_x + 1) * m, n_a), dtype=dtype)    # a<0> in the first m rows, then a<1>, ...
+    S = memory_pool.empty(((T_x + 1) * m, n_a), dtype)    # a<0> in the first m rows, then a<1>, ...
     S[:m] = a0.T
     states = S[m:]
     np.dot(X.T, W_T, out=states)       # Wax x<t> + ba of every step in ONE product
@@ -106,7 +117,8 @@ def rnn_forward_vectorized(x, a0, parameters):
         block += recurrent
         np.tanh(block, out=block)      # z<t> is overwritten by a<t>: nothing else needs z
 
-    Y = np.dot(p["Wya"], states.T)     # the output layer of every step in one product, as columns
+    Y = memory_pool.empty((n_y, T_x * m), dtype)
+    np.dot(p["Wya"], states.T, out=Y)  # the output layer of every step in one product, as columns
     Y += p["by"]
     Y -= Y.max(axis=0)                 # softmax of every column, shifted by its max
     np.exp(Y, out=Y)
@@ -142,7 +154,7 @@ def rnn_backward_vectorized(da, cache):
     X, S = X.astype(dtype, copy=False), S.astype(dtype, copy=False)
     Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
 
-    DZ = np.empty((T_x * m, n_a), dtype=dtype)     # dz<t> of every step, as rows like the states
+    DZ = memory_pool.empty((T_x * m, n_a), dtype)     # dz<t> of every step, as rows like the states
     DZ_steps = DZ.reshape(T_x, m, n_a)
     for i in range(m):                 # da<t> as rows: transposed one example at a time
         DZ_steps[:, i, :] = da[:, i, :].T
@@ -159,6 +171,7 @@ def rnn_backward_vectorized(da, cache):
 
     dW = np.dot(DZ.T, X.T)             # [dWax | dba]: sums over steps and examples in one product
     dWaa = np.dot(DZ.T, S[:-m])        # S[:-m] holds a<0> ... a<T_x-1>: each step's a_prev
-    dx = np.dot(np.ascontiguousarray(Wax.T), DZ.T)     # as columns, step-major
+    dx = memory_pool.empty((n_x, T_x * m), dtype)
+    np.dot(np.ascontiguousarray(Wax.T), DZ.T, out=dx)  # as columns, step-major
     return {"dx": dx.reshape(n_x, T_x, m).transpose(0, 2, 1), "da0": da_carried.T,
             "dWax": np.ascontiguousarray(dW[:, :n_x]), "dWaa": dWaa, "dba": dW[:, n_x:].copy()}

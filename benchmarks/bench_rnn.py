@@ -24,7 +24,9 @@ samples the script sleeps a little so that BLAS worker threads, which spin
 for a while after a call, stop competing with the next contender. For the
 long calls it also prints how much of each median was kernel time (Unix):
 new arrays of tens of megabytes get fresh memory pages from the operating
-system, and that cost comes and goes with the state of the machine.
+system, and that cost comes and goes with the state of the machine. The
+vectorized path recycles its big buffers (memory_pool.py), so after its
+first call it should show none.
 """
 import os
 import platform
@@ -43,6 +45,7 @@ except ImportError:
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from BackwardPropagation import rnn_backward  # noqa: E402
 from ForwardPropagation import rnn_forward  # noqa: E402
+import memory_pool  # noqa: E402
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized  # noqa: E402
 
 try:
@@ -265,6 +268,7 @@ def time_interleaved(runs, samples, repeats):
 
 
 def peak_memory(run):
+    memory_pool.release()              # or the vectorized path would reuse memory allocated before tracing
     tracemalloc.start()
     run()
     peak = tracemalloc.get_traced_memory()[1]

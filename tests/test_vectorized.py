@@ -7,11 +7,22 @@ import pytest
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
+import memory_pool
 from helpers import random_rnn
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
 
 SHAPES = [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (1, 4, 3, 2, 3), (3, 1, 2, 4, 3), (2, 3, 2, 1, 5),
           (4, 3, 2, 3, 1), (6, 8, 5, 7, 20)]
+
+
+@pytest.fixture(autouse=True, params=["pool for every size", "pool from 4 MiB"])
+def recycled_memory(request, monkeypatch):
+    """Run every test twice: with the buffers of these small shapes recycled, and as shipped."""
+    if request.param == "pool for every size":
+        monkeypatch.setattr(memory_pool, "MIN_BYTES", 0)
+    memory_pool.release()
+    yield
+    memory_pool.release()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -91,3 +102,19 @@ def test_mixed_dtypes_promote_like_the_tutorial_loops():
     expected = rnn_backward(da.astype(np.float64), rnn_forward(x, a0, parameters)[2])
     for key in expected:
         assert gradients[key].dtype == expected[key].dtype == np.float64, key
+
+
+def test_results_kept_from_one_call_survive_the_next_calls():
+    x, a0, parameters, da = random_rnn(3, 5, 2, 4, 6, seed=4)
+    a, y_pred, cache = rnn_forward_vectorized(x, a0, parameters)
+    gradients = rnn_backward_vectorized(da, cache)
+    kept = [a, y_pred, *cache[:2], *gradients.values()]
+    copies = [array.copy() for array in kept]
+    for _ in range(3):                  # new calls, whose buffers may come from the pool
+        later = rnn_forward_vectorized(x * 2, a0, parameters)
+        later_gradients = rnn_backward_vectorized(da * 3, later[2])
+        for old, new in itertools.product(kept, [*later[:2], *later[2][:2], *later_gradients.values()]):
+            assert not np.shares_memory(old, new)
+        del later, later_gradients
+    for array, copy in zip(kept, copies):
+        np.testing.assert_array_equal(array, copy)
