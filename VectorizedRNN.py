@@ -49,13 +49,14 @@ float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
 
 Memory that comes back. Each of these five buffers (X, S, Y, DZ, dx) is
-allocated once per call, and at the large benchmark size they are tens of
-megabytes. New memory that big costs more than it seems: above 32 MB the C
-library gets brand-new pages from the operating system every time, and the
-kernel must zero and map each one (in our float64 runs, 0 to 250 ms of a
-500 ms call). So the buffers come from memory_pool.empty, which reuses the
-memory of an earlier buffer of the same size once no array uses it any
-more. Below 4 MiB it is plain np.empty.
+allocated once per call: megabytes at the medium benchmark size, tens of
+megabytes at the large one. New memory that big costs more than it seems:
+the C library gives freed blocks that big back to the operating system, and
+gets brand-new pages for the next call, which the kernel must zero and map
+one by one (in our runs, 5 ms of an 11 ms call at the medium size, up to
+250 ms of a 500 ms call at the large size in float64). So the buffers come
+from memory_pool.empty, which reuses the memory of an earlier buffer of the
+same size once no array uses it any more. Below 128 KiB it is np.empty.
 
 The results are the same as rnn_forward/rnn_backward to rounding
 (tests/test_vectorized.py). The arrays returned with the tutorial's shapes,

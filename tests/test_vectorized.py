@@ -15,7 +15,7 @@ SHAPES = [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (1, 4, 3, 2, 3), (3, 1, 2, 4, 3), (
           (4, 3, 2, 3, 1), (6, 8, 5, 7, 20)]
 
 
-@pytest.fixture(autouse=True, params=["pool for every size", "pool from 4 MiB"])
+@pytest.fixture(autouse=True, params=["pool for every size", "pool as shipped"])
 def recycled_memory(request, monkeypatch):
     """Run every test twice: with the buffers of these small shapes recycled, and as shipped."""
     if request.param == "pool for every size":
