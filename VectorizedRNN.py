@@ -63,7 +63,9 @@ The results are the same as rnn_forward/rnn_backward to rounding
 a (n_a, m, T_x), y_pred (n_y, m, T_x), dx (n_x, m, T_x) and da0 (n_a, m), are
 transposed *views* of those step-major buffers: read them like any array;
 call np.ascontiguousarray on them if a library needs contiguous memory. They
-never share memory with the arguments.
+never share memory with the arguments. `a` is a view of the cache's S, so
+writing into `a` before the backward pass would change what it computes:
+copy it first if you want to edit it.
 
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
 n_y classes, m examples, T_x time steps.
