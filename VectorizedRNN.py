@@ -72,9 +72,9 @@ n_y classes, m examples, T_x time steps.
 """
 import numpy as np
 
+import memory_pool
 from ForwardPropagation import check_sequence
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters
-import memory_pool
 from validation import check_array, check_shape, result_dtype
 
 
