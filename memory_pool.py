@@ -2,7 +2,7 @@
 
 A helper of VectorizedRNN.py (the chapter "Running faster" of the README).
 
-Why. When NumPy frees an array of more than 32 MB, the C library (glibc)
+Why. When NumPy frees an array of more than 32 MiB, the C library (glibc)
 hands its pages straight back to the operating system, and the next array
 of that size gets brand-new pages, which the kernel must find, zero and map
 before the first write. On the virtual machines this project was measured
@@ -16,20 +16,24 @@ megabytes fare no better: glibc also trims the free memory at the top of its
 heap. At the medium size (buffers of 1.6 to 3.3 MB) one call of the two
 passes took about 2,500 page faults and 5 ms of kernel time out of 11.
 
-What. empty(shape, dtype) works like np.empty for a C-ordered array. Below
-MIN_BYTES (128 KiB, where glibc starts to use fresh pages) it *is* np.empty:
-the C library reuses blocks that small. At
-or above it, the array's memory comes from a buffer that an earlier array
-of exactly the same size no longer uses, if there is one. A buffer goes
-back to the pool only when no array made from it is alive any more (not
-the array, not a view, not a cache holding it), so an array you keep is
-never handed out again and never changes behind your back.
+What. empty(shape, dtype) works like np.empty for a C-ordered array of
+numbers. Below MIN_BYTES (128 KiB, glibc's initial threshold for fresh
+pages, which grows up to 32 MiB) it *is* np.empty: the C library reuses
+blocks that small. At or above it, the array's memory comes from a buffer
+that an earlier array of exactly the same size no longer uses, if there is
+one. A buffer goes back to the pool only when no array made from it is
+alive any more (not the array, not a view, not a cache holding it), so an
+array you keep is never handed out again and never changes behind your
+back. (Code that keeps only a raw address, such as arr.ctypes.data, without
+keeping the array, was already unsafe; with the pool it would touch another
+live array rather than freed memory.)
 
 Cost. Up to MAX_IDLE_BYTES of idle memory stay with the process between
 calls; if keeping one more buffer would go over that, the pool lets go of
 all it holds and starts again. release() gives all idle memory back.
 """
 import math
+import numbers
 import threading
 
 import numpy as np
@@ -60,13 +64,14 @@ class _Loan:
 
 def _give_back(buffer):
     global _idle_bytes
+    if buffer.nbytes > MAX_IDLE_BYTES:
+        return                # bigger than the cap on its own: not kept
     with _lock:
         if _idle_bytes + buffer.nbytes > MAX_IDLE_BYTES:
             _idle.clear()     # full: drop what is idle (often sizes no longer asked for)
             _idle_bytes = 0
-        if buffer.nbytes <= MAX_IDLE_BYTES:
-            _idle.setdefault(buffer.nbytes, []).append(buffer)
-            _idle_bytes += buffer.nbytes
+        _idle.setdefault(buffer.nbytes, []).append(buffer)
+        _idle_bytes += buffer.nbytes
 
 
 def _take(nbytes):
@@ -83,16 +88,17 @@ def empty(shape, dtype):
     """An uninitialized C-ordered array, like np.empty(shape, dtype).
 
     Arguments:
-    shape -- tuple of ints
-    dtype -- the element type
+    shape -- int or tuple of ints
+    dtype -- the element type (object dtypes get a plain np.empty)
 
     Returns:
     an array of that shape and dtype whose contents are arbitrary; from
     MIN_BYTES up, its memory is recycled (see the module docstring)
     """
     dtype = np.dtype(dtype)
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < MIN_BYTES:
+    if nbytes < MIN_BYTES or dtype.hasobject or dtype.subdtype is not None:
         return np.empty(shape, dtype)
     buffer = _take(nbytes)
     if buffer is None:

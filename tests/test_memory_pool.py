@@ -20,6 +20,19 @@ def address(array):
     return array.__array_interface__["data"][0]
 
 
+def test_arrays_from_the_shipped_threshold_up_are_recycled():
+    memory_pool.release()
+    count = memory_pool.MIN_BYTES // 8
+    below = memory_pool.empty(count - 1, np.float64)
+    assert below.base is None           # plain np.empty
+    array = memory_pool.empty(count, np.float64)
+    first_address = address(array)
+    del array
+    assert memory_pool.idle_bytes() == memory_pool.MIN_BYTES
+    assert address(memory_pool.empty((count,), np.float64)) == first_address
+    memory_pool.release()
+
+
 def test_small_arrays_are_plain_numpy_arrays():
     memory_pool.release()
     array = memory_pool.empty((10, 3), np.float64)
@@ -73,27 +86,32 @@ def test_idle_memory_is_capped_and_released(pool, monkeypatch):
     assert pool.idle_bytes() == 600
     too_big = pool.empty((200,), np.float64)
     del too_big                         # 1600 bytes is more than the cap on its own: not kept
-    assert pool.idle_bytes() == 0
-    kept = pool.empty((75,), np.float64)
-    del kept
+    assert pool.idle_bytes() == 600     # and what was idle stays
     pool.release()
     assert pool.idle_bytes() == 0
 
 
 def test_threads_never_get_the_same_buffer(pool):
-    failures = []
+    threads_count, rounds = 3, 200
+    barrier = threading.Barrier(threads_count)
+    held, failures = {}, []
 
     def work(value):
-        for _ in range(300):
+        for _ in range(rounds):
             array = pool.empty((32, 32), np.float64)
             array[...] = value
-            if not np.all(array == value):
+            held[value] = array
+            barrier.wait()              # every thread holds its array now
+            others = [other for key, other in held.items() if key != value]
+            if any(np.shares_memory(array, other) for other in others) or not np.all(array == value):
                 failures.append(value)
-            del array
+            barrier.wait()              # nobody drops an array while another thread compares
+            del held[value], array
 
-    threads = [threading.Thread(target=work, args=(value,)) for value in (1.0, 2.0, 3.0)]
+    threads = [threading.Thread(target=work, args=(float(value),)) for value in range(threads_count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert failures == []
+    assert pool.idle_bytes() == sum(len(buffers) * size for size, buffers in memory_pool._idle.items())
