@@ -4,10 +4,10 @@ import itertools
 import numpy as np
 import pytest
 
+import memory_pool
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
-import memory_pool
 from helpers import random_rnn
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
 
