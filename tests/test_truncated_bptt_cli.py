@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+import checkpoint
 from conftest import ROOT
 
 SCRIPT = os.path.join(ROOT, "TruncatedBPTT.py")
@@ -134,3 +135,164 @@ def test_ctrl_c_saves_and_exits_130(tmp_path, text_file):
     assert str(checkpoint) in stderr and "--resume" in stderr
     with np.load(checkpoint) as data:
         assert int(data["iteration"]) > 0
+
+
+# ---------------------------------------------------------------- it never destroys work (issue 17)
+
+def train_once(tmp_path, text_file, *extra, iterations="3"):
+    checkpoint = tmp_path / "model.npz"
+    result = run("--text", str(text_file), *TINY, "--iterations", iterations, "--checkpoint", str(checkpoint),
+                 *extra)
+    assert result.returncode == 0, result.stderr
+    return checkpoint
+
+
+def leftovers(folder):
+    return [name for name in os.listdir(folder) if ".tmp" in name]
+
+
+def test_a_file_that_is_not_a_checkpoint_is_never_overwritten(tmp_path, text_file):
+    for extra in ([], ["--overwrite"], ["--iterations", "0"]):
+        result = run("--text", str(text_file), *TINY, "--iterations", "3", "--checkpoint", str(text_file), *extra)
+        assert_clean_error(result, "refusing to overwrite", "not a checkpoint of TruncatedBPTT.py")
+        assert text_file.read_text(encoding="utf-8") == TEXT
+    result = run("--text", str(text_file), *TINY, "--resume", "--checkpoint", str(text_file))
+    assert_clean_error(result, "not a readable checkpoint")
+    assert text_file.read_text(encoding="utf-8") == TEXT
+
+
+def test_an_existing_checkpoint_is_replaced_only_with_resume_or_overwrite(tmp_path, text_file):
+    checkpoint = train_once(tmp_path, text_file)
+    trained = checkpoint.read_bytes()
+    for iterations in ("0", "3", "10"):           # --iterations 0 too: an untrained model must not replace it
+        result = run("--text", str(text_file), *TINY, "--iterations", iterations, "--checkpoint", str(checkpoint))
+        assert_clean_error(result, "already holds a checkpoint", "--resume", "--overwrite")
+        assert "iteration 1/" not in result.stderr                  # refused before any training
+        assert checkpoint.read_bytes() == trained
+    result = run("--text", str(text_file), *TINY, "--iterations", "2", "--checkpoint", str(checkpoint),
+                 "--overwrite")
+    assert result.returncode == 0, result.stderr
+    with np.load(checkpoint) as data:
+        assert int(data["iteration"]) == 2                          # a new model, as asked
+    assert_clean_error(run("--text", str(text_file), "--resume", "--overwrite", "--checkpoint", str(checkpoint)),
+                       "--resume", "--overwrite")
+
+
+def test_zero_iterations_on_a_resumed_checkpoint_leaves_it_as_it_was(tmp_path, text_file):
+    checkpoint = train_once(tmp_path, text_file)
+    trained = checkpoint.read_bytes()
+    result = run("--text", str(text_file), "--resume", "--iterations", "0", "--checkpoint", str(checkpoint),
+                 "--seq-length", "5", "--batch", "2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("final loss per character: ")
+    assert checkpoint.read_bytes() == trained
+
+
+@pytest.mark.parametrize("where, message", [
+    ("folder", "is a folder"), ("under a file", "is a file, not a folder"), ("empty", "checkpoint path is empty"),
+])
+def test_a_checkpoint_that_cannot_be_written_is_refused_before_training(tmp_path, text_file, where, message):
+    path = {"folder": str(tmp_path), "under a file": str(text_file / "model.npz"), "empty": ""}[where]
+    result = run("--text", str(text_file), *TINY, "--iterations", "100000000", "--checkpoint", path)
+    assert_clean_error(result, message)
+    assert "iteration" not in result.stderr and "text:" not in result.stdout    # before training starts
+    assert leftovers(tmp_path) == []
+
+
+def test_a_missing_folder_is_made(tmp_path, text_file):
+    checkpoint = tmp_path / "new" / "deeper" / "model.npz"
+    result = run("--text", str(text_file), *TINY, "--iterations", "2", "--checkpoint", str(checkpoint))
+    assert result.returncode == 0, result.stderr
+    assert checkpoint.is_file() and leftovers(checkpoint.parent) == []
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--lr", "inf", "finite"), ("--lr", "nan", "finite"), ("--clip", "inf", "finite"), ("--clip", "-1", "0 or more"),
+    ("--seed", "-1", "0 or more"), ("--seed", "1.5", "whole number"), ("--temperature", "inf", "finite"),
+    ("--temperature", "nan", "finite"), ("--hidden", "100000000000", "at most"),
+    ("--batch", "100000000000", "at most"), ("--seq-length", "100000000000", "at most"),
+])
+def test_bad_options_are_one_line_errors(tmp_path, text_file, option, value, message):
+    result = run("--text", str(text_file), *TINY, option, value, "--checkpoint", str(tmp_path / "m.npz"))
+    assert_clean_error(result, option, message)
+    assert result.stderr.strip().count("\n") <= 1                  # argparse's usage line and the error
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("temperature", ["1e-300", "5e-324"])
+def test_a_very_low_temperature_samples_the_likeliest_character(tmp_path, text_file, temperature):
+    result = run("--text", str(text_file), *TINY, "--iterations", "2", "--temperature", temperature,
+                 "--checkpoint", str(tmp_path / "m.npz"))
+    assert result.returncode == 0, result.stderr
+    assert "--- sample at iteration 2 ---" in result.stdout
+
+
+def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path, text_file):
+    checkpoint = train_once(tmp_path, text_file)
+    good = checkpoint.read_bytes()
+    result = run("--text", str(text_file), "--resume", "--seq-length", "5", "--batch", "2", "--iterations", "50",
+                 "--lr", "1e308", "--optimizer", "sgd", "--clip", "0", "--checkpoint", str(checkpoint))
+    assert_clean_error(result, "diverged", "--lr")
+    assert checkpoint.read_bytes() == good
+
+
+def bad_checkpoints(good):
+    """Files a careless or unlucky user may give to --resume, each with what the error must say."""
+    with np.load(good) as data:
+        arrays = {key: data[key] for key in data.files if key != checkpoint.STAMP}
+    raw = good.read_bytes()
+
+    def changed(**replacements):
+        new = dict(arrays)
+        for key, value in replacements.items():
+            if value is None:
+                del new[key]
+            else:
+                new[key] = value
+        return new
+    flipped = bytearray(raw)
+    flipped[len(raw) // 3] ^= 0xFF                         # inside an array's data: its checksum fails
+    return {
+        "truncated": raw[: len(raw) // 2],
+        "bit-flipped": bytes(flipped),
+        "npy": arrays["param_Waa"],
+        "no Waa": changed(param_Waa=None),
+        "Waa as text": changed(param_Waa=np.array(["a", "b"])),
+        "Waa of the wrong shape": changed(param_Waa=np.zeros((8, 7))),
+        "Wax of the wrong shape": changed(param_Wax=np.zeros((3, 3))),
+        "ba as a row": changed(param_ba=np.zeros((1, 8))),
+        "complex weights": changed(param_Wya=arrays["param_Wya"].astype(complex)),
+        "nan in the weights": changed(param_by=np.full_like(arrays["param_by"], np.nan)),
+        "hidden disagrees": changed(hidden=np.array(9)),
+        "hidden as text": changed(hidden=np.array("eight")),
+        "negative iteration": changed(iteration=np.array(-5)),
+        "iteration as float": changed(iteration=np.array(2.5)),
+        "vocabulary of floats": changed(vocabulary=arrays["vocabulary"].astype(float)),
+        "vocabulary with repeats": changed(vocabulary=np.concatenate([arrays["vocabulary"][:1],
+                                                                        arrays["vocabulary"][:-1]])),
+        "vocabulary not a code point": changed(vocabulary=np.concatenate([[-1], arrays["vocabulary"][1:]])),
+        "unknown optimizer": changed(optimizer=np.array("rmsprop")),
+        "optimizer state of the wrong shape": changed(optimizer_Waa=np.zeros((2, 2))),
+        "smooth loss nan": changed(smooth_loss=np.array(np.nan)),
+    }
+
+
+def test_a_bad_checkpoint_is_a_one_line_error(tmp_path, text_file):
+    good = train_once(tmp_path, text_file)
+    for what, content in bad_checkpoints(good).items():
+        path = tmp_path / "bad.npz"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, np.ndarray):
+            np.save(tmp_path / "bad.npy", content)
+            os.replace(tmp_path / "bad.npy", path)
+        else:
+            checkpoint.save_arrays(str(path), "TruncatedBPTT.py", content)
+        before = path.read_bytes()
+        result = run("--text", str(text_file), "--resume", "--checkpoint", str(path), "--seq-length", "5",
+                     "--batch", "2", "--iterations", "5")
+        assert result.returncode == 2, (what, result.stderr)
+        assert "Traceback" not in result.stderr, (what, result.stderr)
+        assert result.stderr.strip().startswith("TruncatedBPTT.py: error: "), (what, result.stderr)
+        assert result.stderr.strip().count("\n") == 0, (what, result.stderr)
+        assert path.read_bytes() == before, what            # a bad checkpoint is not "repaired" over
