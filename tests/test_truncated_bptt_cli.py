@@ -206,17 +206,40 @@ def test_a_missing_folder_is_made(tmp_path, text_file):
     assert checkpoint.is_file() and leftovers(checkpoint.parent) == []
 
 
+def run_here(capsys, *args):
+    """main() in this process (no interpreter start-up: fast); returns (exit status, stderr)."""
+    import TruncatedBPTT
+    try:
+        code = TruncatedBPTT.main(list(args))
+    except SystemExit as exit:                                     # argparse's errors
+        code = exit.code
+    return code, capsys.readouterr().err
+
+
+def assert_one_line_error(code, err, *fragments):
+    assert code == 2, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("TruncatedBPTT.py: error: "), err
+    for fragment in fragments:
+        assert fragment in last, (fragment, err)
+
+
 @pytest.mark.parametrize("option, value, message", [
     ("--lr", "inf", "finite"), ("--lr", "nan", "finite"), ("--clip", "inf", "finite"), ("--clip", "-1", "0 or more"),
     ("--seed", "-1", "0 or more"), ("--seed", "1.5", "whole number"), ("--temperature", "inf", "finite"),
-    ("--temperature", "nan", "finite"), ("--hidden", "100000000000", "at most"),
-    ("--batch", "100000000000", "at most"), ("--seq-length", "100000000000", "at most"),
+    ("--temperature", "nan", "finite"), ("--temperature", "0", "positive"), ("--hidden", "100000000000", "at most"),
+    ("--batch", "100000000000", "need at least"), ("--seq-length", "100000000000", "need at least"),
 ])
-def test_bad_options_are_one_line_errors(tmp_path, text_file, option, value, message):
-    result = run("--text", str(text_file), *TINY, option, value, "--checkpoint", str(tmp_path / "m.npz"))
-    assert_clean_error(result, option, message)
-    assert result.stderr.strip().count("\n") <= 1                  # argparse's usage line and the error
+def test_bad_options_are_one_line_errors(tmp_path, text_file, capsys, option, value, message):
+    code, err = run_here(capsys, "--text", str(text_file), *TINY, option, value, "--checkpoint",
+                         str(tmp_path / "m.npz"))
+    assert_one_line_error(code, err, message)
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_bad_option_is_one_line_in_a_real_process(tmp_path, text_file):
+    result = run("--text", str(text_file), *TINY, "--lr", "inf", "--checkpoint", str(tmp_path / "m.npz"))
+    assert_clean_error(result, "argument --lr: must be a finite number, got inf")
 
 
 @pytest.mark.parametrize("temperature", ["1e-300", "5e-324"])
@@ -277,7 +300,7 @@ def bad_checkpoints(good):
     }
 
 
-def test_a_bad_checkpoint_is_a_one_line_error(tmp_path, text_file):
+def test_a_bad_checkpoint_is_a_one_line_error(tmp_path, text_file, capsys):
     good = train_once(tmp_path, text_file)
     for what, content in bad_checkpoints(good).items():
         path = tmp_path / "bad.npz"
@@ -289,27 +312,74 @@ def test_a_bad_checkpoint_is_a_one_line_error(tmp_path, text_file):
         else:
             checkpoint.save_arrays(str(path), "TruncatedBPTT.py", content)
         before = path.read_bytes()
-        result = run("--text", str(text_file), "--resume", "--checkpoint", str(path), "--seq-length", "5",
-                     "--batch", "2", "--iterations", "5")
-        assert result.returncode == 2, (what, result.stderr)
-        assert "Traceback" not in result.stderr, (what, result.stderr)
-        assert result.stderr.strip().startswith("TruncatedBPTT.py: error: "), (what, result.stderr)
-        assert result.stderr.strip().count("\n") == 0, (what, result.stderr)
+        code, err = run_here(capsys, "--text", str(text_file), "--resume", "--checkpoint", str(path),
+                             "--seq-length", "5", "--batch", "2", "--iterations", "5")
+        assert code == 2 and err.strip().count("\n") == 0, (what, err)
+        assert err.startswith("TruncatedBPTT.py: error: "), (what, err)
         assert path.read_bytes() == before, what            # a bad checkpoint is not "repaired" over
+    result = run("--text", str(text_file), "--resume", "--checkpoint", str(path), "--seq-length", "5")
+    assert_clean_error(result, "TruncatedBPTT.py: error: ")     # and in a real process: no traceback
 
 
-def test_adam_is_saved_and_a_resume_keeps_it(tmp_path, text_file):
-    checkpoint = str(tmp_path / "model.npz")
-    result = run("--text", str(text_file), *TINY, "--optimizer", "adam", "--iterations", "3",
-                 "--checkpoint", checkpoint)
-    assert result.returncode == 0, result.stderr
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_sigterm_and_sighup_save_like_ctrl_c(tmp_path, text_file, name, code):
+    if not hasattr(signal, name):
+        pytest.skip(f"no {name} here")
+    checkpoint = tmp_path / "model.npz"
+    process = subprocess.Popen([sys.executable, SCRIPT, "--text", str(text_file), *TINY,
+                                "--iterations", "100000000", "--checkpoint", str(checkpoint)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout.readline().startswith("text:")
+    time.sleep(1.0)
+    process.send_signal(getattr(signal, name))
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr                    # 128 + the signal's number, as a shell reports it
+    assert "Traceback" not in stderr and name in stderr and "--resume" in stderr
     with np.load(checkpoint) as data:
-        assert str(data["optimizer"]) == "adam" and int(data["optimizer_step"]) == 3
-        assert data["optimizer_m_Waa"].shape == data["optimizer_v_Waa"].shape == (8, 8)
-    # no --optimizer on resume: the checkpoint's optimizer carries on, with its moments and step count
-    result = run("--text", str(text_file), "--resume", "--iterations", "5", "--checkpoint", checkpoint,
-                 "--seq-length", "5", "--batch", "2")
-    assert result.returncode == 0, result.stderr
-    assert "note:" not in result.stderr
+        assert int(data["iteration"]) > 0
+    assert leftovers(tmp_path) == []
+
+
+def failing_saves(monkeypatch, failures):
+    """Make the first `failures` saves fail as on a full disk (every save goes through np.savez)."""
+    real_savez, calls = np.savez, []
+
+    def savez(file, *args, **kwargs):
+        calls.append(file)
+        if len(calls) <= failures:
+            raise OSError(28, "No space left on device")
+        return real_savez(file, *args, **kwargs)
+    monkeypatch.setattr(np, "savez", savez)
+    return calls
+
+
+def test_a_failed_save_says_so_keeps_training_and_saves_at_the_next_save_point(tmp_path, text_file, monkeypatch,
+                                                                               capsys):
+    import TruncatedBPTT
+    checkpoint = tmp_path / "model.npz"
+    calls = failing_saves(monkeypatch, failures=1)
+    code = TruncatedBPTT.main(["--text", str(text_file), *TINY, "--iterations", "2000",
+                               "--checkpoint", str(checkpoint)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert len(calls) == 2                                       # at iteration 1000 (failed) and at the end
+    [line] = [line for line in err.splitlines() if "could not save" in line]
+    assert "No space left on device" in line and "iteration 1000" in line
     with np.load(checkpoint) as data:
-        assert str(data["optimizer"]) == "adam" and int(data["optimizer_step"]) == 5
+        assert int(data["iteration"]) == 2000
+    assert leftovers(tmp_path) == []
+
+
+def test_a_save_that_never_succeeds_keeps_the_previous_checkpoint_and_exits_non_zero(tmp_path, text_file,
+                                                                                     monkeypatch, capsys):
+    import TruncatedBPTT
+    checkpoint = train_once(tmp_path, text_file)
+    previous = checkpoint.read_bytes()
+    failing_saves(monkeypatch, failures=10 ** 9)
+    code = TruncatedBPTT.main(["--text", str(text_file), "--resume", "--seq-length", "5", "--batch", "2",
+                               "--iterations", "1003", "--checkpoint", str(checkpoint)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "Traceback" not in err and "could not save" in err
+    assert checkpoint.read_bytes() == previous
+    assert leftovers(tmp_path) == []
