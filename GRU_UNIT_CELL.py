@@ -14,7 +14,8 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_cache, check_gated_parameters, check_shape
+from validation import cast, check_array, check_cache, check_dims, check_gated_parameters, check_shape, \
+    gate_keys, result_dtype
 
 GRU_GATES = "ruc"
 
@@ -29,7 +30,9 @@ def gru_cell_forward(xt, a_prev, parameters, validate=True):
         Wr, Wu, Wc -- weights, each of shape (n_a, n_a + n_x)
         br, bu, bc -- biases, each of shape (n_a, 1)
         Wy -- output weights, shape (n_y, n_a); by -- output bias, shape (n_y, 1)
-    validate -- check the arguments first (gru_forward passes False)
+    validate -- check the arguments first and convert them to the computation's
+                dtype (validation.py's policy); gru_forward, which has done
+                both for the whole sequence, passes False
 
     Returns:
     a_next -- hidden state, shape (n_a, m)
@@ -39,9 +42,12 @@ def gru_cell_forward(xt, a_prev, parameters, validate=True):
     if validate:
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
+        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
         dims = check_gated_parameters(parameters, GRU_GATES, n_x=xt.shape[0])
         dims["m"] = xt.shape[1]
         check_shape("a_prev", a_prev, ("n_a", "m"), dims)
+        dtype = result_dtype(xt, a_prev, *(parameters[key] for key in gate_keys(GRU_GATES)))
+        xt, a_prev, parameters = cast(dtype, (xt, a_prev, parameters))
 
     p = parameters
     concat = np.concatenate((a_prev, xt), axis=0)
@@ -56,7 +62,7 @@ def gru_cell_forward(xt, a_prev, parameters, validate=True):
 
 def check_gru_cell_cache(cache):
     """Check that `cache` is the tuple gru_cell_forward returns; give its a_next."""
-    return check_cache(cache, 7, "gru_cell_forward")
+    return check_cache(cache, 7, "gru_cell_forward", input_index=2, keys=gate_keys(GRU_GATES)[:-2])
 
 
 def gru_cell_backward(da_next, cache, validate=True):
@@ -65,7 +71,8 @@ def gru_cell_backward(da_next, cache, validate=True):
     Arguments:
     da_next -- gradient of the loss with respect to a_next, shape (n_a, m)
     cache -- tuple from gru_cell_forward
-    validate -- check the arguments first (gru_backward passes False)
+    validate -- check the arguments first and convert them to the computation's
+                dtype (gru_backward, which has done both, passes False)
 
     Returns:
     gradients -- python dictionary containing:
@@ -76,6 +83,8 @@ def gru_cell_backward(da_next, cache, validate=True):
         a_next = check_gru_cell_cache(cache)
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"), {"n_a": a_next.shape[0], "m": a_next.shape[1]})
+        dtype = result_dtype(da_next, *cache[:-1], *(cache[-1]["W" + g] for g in GRU_GATES))
+        da_next, cache = cast(dtype, (da_next, cache))
 
     a_next, a_prev, xt, rt, ut, cct, p = cache
     n_a = a_next.shape[0]

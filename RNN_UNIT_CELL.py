@@ -18,7 +18,8 @@ Every vector is a column; a batch of m examples is m columns side by side.
 import numpy as np
 
 from rnn_utils import softmax, tanh
-from validation import check_array, check_cache, check_parameters, check_shape
+from validation import agreed_size, cast, check_array, check_cache, check_dims, check_parameters, check_shape, \
+    result_dtype
 
 RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
 
@@ -39,9 +40,13 @@ def check_rnn_parameters(parameters, n_x):
     check_parameters(parameters, RNN_PARAMETER_KEYS)
     for key in RNN_PARAMETER_KEYS:
         check_array(key, parameters[key], 2)
-    # n_a is the size of the recurrent matrix, n_y the number of output rows;
-    # every other shape must agree with them and with the input.
-    dims = {"n_x": n_x, "n_a": parameters["Waa"].shape[0], "n_y": parameters["Wya"].shape[0]}
+    # n_a and n_y are what most of the arrays holding them say (Waa's rows first), so
+    # the one array that disagrees is the one named; n_x comes from the input.
+    p = parameters
+    dims = {"n_x": n_x,
+            "n_a": agreed_size([p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0], p["ba"].shape[0],
+                                p["Wya"].shape[1]]),
+            "n_y": agreed_size([p["Wya"].shape[0], p["by"].shape[0]])}
     check_shape("Waa", parameters["Waa"], ("n_a", "n_a"), dims)
     check_shape("Wax", parameters["Wax"], ("n_a", "n_x"), dims)
     check_shape("ba", parameters["ba"], ("n_a", 1), dims)
@@ -62,8 +67,9 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
         Wya -- weights from the hidden state to the output, shape (n_y, n_a)
         ba -- hidden bias, shape (n_a, 1)
         by -- output bias, shape (n_y, 1)
-    validate -- check the arguments first (rnn_forward, which has already
-                checked the whole sequence, passes False)
+    validate -- check the arguments first and convert them to the computation's
+                dtype (validation.py's policy); rnn_forward, which has already
+                done both for the whole sequence, passes False
 
     Returns:
     a_next -- hidden state at time step t, shape (n_a, m)
@@ -73,9 +79,12 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
     if validate:
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
+        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
         dims = check_rnn_parameters(parameters, n_x=xt.shape[0])
         dims["m"] = xt.shape[1]
         check_shape("a_prev", a_prev, ("n_a", "m"), dims)
+        dtype = result_dtype(xt, a_prev, *(parameters[key] for key in RNN_PARAMETER_KEYS))
+        xt, a_prev, parameters = cast(dtype, (xt, a_prev, parameters))
 
     Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
     ba, by = parameters["ba"], parameters["by"]
@@ -88,7 +97,7 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
 
 def check_rnn_cell_cache(cache):
     """Check that `cache` is the tuple (a_next, a_prev, xt, parameters); give its a_next."""
-    return check_cache(cache, 4, "rnn_cell_forward")
+    return check_cache(cache, 4, "rnn_cell_forward", input_index=2, keys=("Wax", "Waa"))
 
 
 def rnn_cell_backward(da_next, cache, validate=True):
@@ -101,7 +110,8 @@ def rnn_cell_backward(da_next, cache, validate=True):
     Arguments:
     da_next -- gradient of the loss with respect to a_next, shape (n_a, m)
     cache -- tuple (a_next, a_prev, xt, parameters) from rnn_cell_forward
-    validate -- check the arguments first (rnn_backward passes False)
+    validate -- check the arguments first and convert them to the computation's
+                dtype (rnn_backward, which has done both, passes False)
 
     Returns:
     gradients -- python dictionary containing:
@@ -116,6 +126,8 @@ def rnn_cell_backward(da_next, cache, validate=True):
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"),
                     {"n_a": a_next.shape[0], "m": a_next.shape[1]})
+        dtype = result_dtype(da_next, *cache[:3], cache[3]["Wax"], cache[3]["Waa"])
+        da_next, cache = cast(dtype, (da_next, cache))
 
     a_next, a_prev, xt, parameters = cache
     Wax, Waa = parameters["Wax"], parameters["Waa"]

@@ -75,7 +75,7 @@ import numpy as np
 import memory_pool
 from ForwardPropagation import check_sequence
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters
-from validation import check_array, check_shape, result_dtype
+from validation import check_array, check_not_forward_output, check_parameters, check_shape, result_dtype
 
 
 def rnn_forward_vectorized(x, a0, parameters):
@@ -132,6 +132,32 @@ def rnn_forward_vectorized(x, a0, parameters):
     return a, y_pred, (X, S, p)
 
 
+def check_vectorized_cache(cache):
+    """Check that `cache` is what rnn_forward_vectorized returned; give X, S, parameters and the sizes.
+
+    X has T_x * m columns and S (T_x + 1) * m rows, so S has m more rows than
+    X has columns: that is how m is read back, and why an X and an S of two
+    different calls (or an m of 0) cannot pass.
+    """
+    check_not_forward_output(cache, "rnn_forward_vectorized")
+    if not isinstance(cache, tuple) or len(cache) != 3:
+        raise TypeError("cache must be the tuple (X, S, parameters) returned by rnn_forward_vectorized")
+    X, S, p = cache
+    check_array("X in the cache", X, 2)
+    check_array("S in the cache", S, 2)
+    check_parameters(p, ("Wax", "Waa"))
+    m = S.shape[0] - X.shape[1]
+    if m < 1 or X.shape[1] % m:
+        raise ValueError(f"cache: X has {X.shape[1]} columns and S {S.shape[0]} rows, which no call of "
+                         f"rnn_forward_vectorized makes (S has m >= 1 rows more than X has columns, "
+                         f"X has T_x * m): X and S of different calls?")
+    dims = {"n_x": X.shape[0] - 1, "n_a": S.shape[1], "m": m, "T_x": X.shape[1] // m}
+    for key, spec in (("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a"))):
+        check_array(f"{key} in the cache", p[key], 2)
+        check_shape(f"{key} in the cache", p[key], spec, dims)
+    return X, S, p, dims
+
+
 def rnn_backward_vectorized(da, cache):
     """Backpropagate through the whole sequence; only the carried gradient is a loop.
 
@@ -145,15 +171,11 @@ def rnn_backward_vectorized(da, cache):
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 3:
-        raise TypeError("cache must be the tuple (X, S, parameters) returned by rnn_forward_vectorized")
-    X, S, p = cache
-    n_x, n_a = X.shape[0] - 1, S.shape[1]
-    m = S.shape[0] - X.shape[1]
-    T_x = X.shape[1] // m
+    X, S, p, dims = check_vectorized_cache(cache)
+    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
     check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
-    dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as rnn_backward
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
+    dtype = result_dtype(da, S, X, p["Wax"], p["Waa"])   # float64 da on a float32 forward: float64, as rnn_backward
     X, S = X.astype(dtype, copy=False), S.astype(dtype, copy=False)
     Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
 
