@@ -87,13 +87,13 @@ def _refusal(name, value):
     return None
 
 
-def check_array(name, value, ndim):
+def check_array(name, value, ndim=None):
     """Check that `value` is a numpy array the policy accepts, with `ndim` dimensions.
 
     Arguments:
     name -- the argument's name, used in the error message
     value -- the object to check
-    ndim -- the number of dimensions it must have
+    ndim -- the number of dimensions it must have (None: any)
 
     Raises TypeError for anything but a numpy array of integers or floats
     (see the policy above: bool, complex, object, long double, masked arrays
@@ -104,7 +104,7 @@ def check_array(name, value, ndim):
     reason = _refusal(name, value)
     if reason:
         raise TypeError(f"{name} {reason}")
-    if value.ndim != ndim:
+    if ndim is not None and value.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {value.shape}")
 
 
