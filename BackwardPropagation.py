@@ -35,7 +35,7 @@ def check_sequence_caches(caches, check_cell_cache, produced_by):
     whose a_next has the shape (n_a, m) of the first and the m of x, which
     catches caches put together from calls on different batches.
     """
-    check_not_forward_output(caches, produced_by)
+    check_not_forward_output(caches, produced_by, name="caches")
     if not isinstance(caches, tuple) or len(caches) != 2 or not isinstance(caches[0], list):
         raise TypeError(f"caches must be the tuple (list of cell caches, x) returned by {produced_by}")
     cell_caches, x = caches
@@ -45,12 +45,16 @@ def check_sequence_caches(caches, check_cell_cache, produced_by):
                          f"{x.shape[2]} time steps; pass the caches returned by {produced_by}")
     a1 = check_cell_cache(cell_caches[0])
     expected = (a1.shape[0], x.shape[1])
-    for t, cell_cache in enumerate(cell_caches):
+    length = len(cell_caches[0])
+    wrong = next((t for t, cell_cache in enumerate(cell_caches)
+                  if type(cell_cache) is not tuple or len(cell_cache) != length
+                  or getattr(cell_cache[0], "shape", None) != expected), None)
+    if wrong is not None:
+        t, cell_cache = wrong, cell_caches[wrong]
         a_next = cell_cache[0] if isinstance(cell_cache, tuple) and cell_cache else None
-        if not isinstance(a_next, np.ndarray) or a_next.shape != expected or len(cell_cache) != len(cell_caches[0]):
-            got = a_next.shape if isinstance(a_next, np.ndarray) else type(cell_cache).__name__
-            raise ValueError(f"caches: the cell cache of step {t} has a_next {got}, expected (n_a, m) = {expected} "
-                             f"(from the first step and x in caches): caches of different calls of {produced_by}")
+        got = a_next.shape if isinstance(a_next, np.ndarray) else type(cell_cache).__name__
+        raise ValueError(f"caches: the cell cache of step {t} has a_next {got}, expected (n_a, m) = {expected} "
+                         f"(from the first step and x in caches): caches of different calls of {produced_by}")
     return cell_caches, x
 
 
@@ -79,7 +83,9 @@ def rnn_backward(da, caches):
     check_array("da", da, 3)
     check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
     dtype = result_dtype(da, a1, x, parameters["Waa"], parameters["Wax"])
-    da, cell_caches = cast(dtype, (da, cell_caches))    # one dtype for every step (validation.py)
+    da = cast(dtype, da)
+    if dtype != a1.dtype:              # a float64 da on a float32 forward: every step in float64 (validation.py)
+        cell_caches = cast(dtype, cell_caches)
 
     dx = np.zeros((n_x, m, T_x), dtype=dtype)
     dWax = np.zeros((n_a, n_x), dtype=dtype)
@@ -109,7 +115,9 @@ def check_gated_backward(da, caches, check_cell_cache, produced_by):
     check_array("da", da, 3)
     check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": a1.shape[0], "m": m, "T_x": T_x})
     dtype = result_dtype(da, a1, x, *(value for value in cell_caches[0][-1].values() if isinstance(value, np.ndarray)))
-    da, cell_caches, x = cast(dtype, (da, cell_caches, x))
+    da = cast(dtype, da)
+    if dtype != a1.dtype:              # a float64 da on a float32 forward: every step in float64 (validation.py)
+        cell_caches, x = cast(dtype, (cell_caches, x))
     return cell_caches, x, da
 
 

@@ -60,7 +60,6 @@ shape, result_dtype on all of them and cast before computing; or use a
 helper that does (ForwardPropagation.check_sequence + cast for a pass over
 a sequence, check_cache for a cache, Optimizers' check_step for an update).
 """
-from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
@@ -101,9 +100,10 @@ def check_array(name, value, ndim=None):
     """
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
-    reason = _refusal(name, value)
-    if reason:
-        raise TypeError(f"{name} {reason}")
+    if type(value) is not np.ndarray or value.dtype not in _COMPUTED:    # the common case needs no more
+        reason = _refusal(name, value)
+        if reason:
+            raise TypeError(f"{name} {reason}")
     if ndim is not None and value.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {value.shape}")
 
@@ -147,10 +147,11 @@ def check_shape(name, value, spec, dims):
     "m = 0 (a0 would have shape (n_a, m) = (5, 0)): ..." for a zero-size dimension.
     """
     expected = tuple([dims.get(d, d) for d in spec])   # letters looked up, integers kept
+    if value.shape == expected and 0 not in expected:
+        return                                         # the messages below are only built when needed
     letters = "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
     check_dims(dict(zip(spec, expected)), f"{name} would have shape {letters} = {expected}")
-    if value.shape != expected:
-        raise ValueError(f"{name}: expected shape {letters} = {expected}, got {value.shape}")
+    raise ValueError(f"{name}: expected shape {letters} = {expected}, got {value.shape}")
 
 
 def check_dims(dims, source):
@@ -176,7 +177,7 @@ def agreed_size(sources):
     Reading n_a from one array only (say Wy) blames every other array when
     that one is wrong; with a vote, the odd one out is the one named.
     """
-    return Counter(sources).most_common(1)[0][0]
+    return max(sources, key=sources.count)             # the first of the most frequent
 
 
 def check_parameters(parameters, keys):
@@ -196,7 +197,7 @@ def check_parameters(parameters, keys):
             raise KeyError(f"parameters is missing {key!r} (a cell needs {', '.join(keys)})")
 
 
-def check_not_forward_output(cache, produced_by):
+def check_not_forward_output(cache, produced_by, name="cache"):
     """TypeError if `cache` is everything a forward function returned instead of only its cache.
 
     Every forward returns its outputs (arrays) first and its cache last, and
@@ -205,8 +206,8 @@ def check_not_forward_output(cache, produced_by):
     """
     if isinstance(cache, tuple) and len(cache) >= 2 and isinstance(cache[0], np.ndarray) \
             and isinstance(cache[-1], tuple):
-        raise TypeError(f"cache: this is everything {produced_by} returned; pass only its last item, "
-                        f"the cache (a, ..., cache = {produced_by}(...))")
+        raise TypeError(f"{name}: this is everything {produced_by} returned; pass only its last item, "
+                        f"the cache (a, ..., {name} = {produced_by}(...))")
 
 
 def check_cache(cache, length, produced_by, input_index=None, keys=()):
@@ -270,6 +271,9 @@ def cast(dtype, value, _converted=None):
         return value if value.dtype == dtype else value.astype(dtype)
     if not isinstance(value, (Mapping, tuple, list)):
         return value
+    items = value.values() if isinstance(value, Mapping) else value
+    if all(type(item) is np.ndarray and item.dtype == dtype for item in items):
+        return value                        # the common case: nothing to convert, nothing to walk
     _converted = {} if _converted is None else _converted
     if id(value) not in _converted:
         if isinstance(value, Mapping):
