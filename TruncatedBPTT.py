@@ -1,6 +1,6 @@
 """Train a character-level RNN with truncated backpropagation through time.
 
-    python TruncatedBPTT.py                       # trains on this project's README.md
+    python TruncatedBPTT.py                       # trains on data/alice29.txt (Alice in Wonderland)
     python TruncatedBPTT.py --text my_book.txt    # on any UTF-8 text
     python TruncatedBPTT.py --help
 
@@ -40,7 +40,7 @@ from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
 FORWARD, BACKWARD = rnn_forward_vectorized, rnn_backward_vectorized
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_TEXT = os.path.join(HERE, "README.md")
+DEFAULT_TEXT = os.path.join(HERE, "data", "alice29.txt")   # public domain, see data/README.md
 DEFAULT_CHECKPOINT = os.path.join("checkpoints", "char_rnn.npz")
 
 
@@ -295,7 +295,7 @@ def number(kind, allow_zero=False):
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         description="Train a character-level RNN with truncated backpropagation through time.")
-    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: README.md)")
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: data/alice29.txt)")
     parser.add_argument("--hidden", type=number(int), default=None,
                         help="hidden units n_a (default 100, or the checkpoint's with --resume)")
     parser.add_argument("--seq-length", type=number(int), default=25,
