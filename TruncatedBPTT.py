@@ -42,6 +42,9 @@ FORWARD, BACKWARD = rnn_forward_vectorized, rnn_backward_vectorized
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_TEXT = os.path.join(HERE, "data", "alice29.txt")   # public domain, see data/README.md
 DEFAULT_CHECKPOINT = os.path.join("checkpoints", "char_rnn.npz")
+# Each optimizer's step size means something different (Adagrad's and Adam's steps are
+# normalised, SGD's is not), so each has its own default, measured on the default run.
+DEFAULT_LEARNING_RATES = {"adagrad": 0.1, "adam": 0.002, "sgd": 0.1}
 
 
 class UsageError(Exception):
@@ -302,8 +305,11 @@ def parse_arguments(argv):
                         help="chunk length k: steps per forward/backward pass (default 25)")
     parser.add_argument("--batch", type=number(int), default=16,
                         help="m, parallel streams through the text (default 16)")
-    parser.add_argument("--lr", type=number(float), default=0.1, help="learning rate (default 0.1)")
-    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adagrad", help="default adagrad")
+    parser.add_argument("--lr", type=number(float), default=None,
+                        help="learning rate (default: " + ", ".join(f"{name} {rate}" for name, rate
+                                                                     in DEFAULT_LEARNING_RATES.items()) + ")")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None,
+                        help="default adagrad, or the checkpoint's with --resume")
     parser.add_argument("--iterations", type=number(int, allow_zero=True), default=12000,
                         help="total training iterations, counted across resumes; 0 only evaluates (default 12000)")
     parser.add_argument("--clip", type=number(float, allow_zero=True), default=5.0,
@@ -347,6 +353,11 @@ def matplotlib_available():
         return False
 
 
+def make_optimizer(name, learning_rate):
+    """The optimizer called `name`, with its default learning rate unless one is given."""
+    return OPTIMIZERS[name](learning_rate or DEFAULT_LEARNING_RATES[name])
+
+
 def train(args):
     text = read_text(args.text)
     rng = np.random.default_rng(args.seed)
@@ -360,14 +371,18 @@ def train(args):
             shown = ", ".join(repr(c) for c in unknown[:10])
             raise UsageError(f"the text has {len(unknown)} characters the checkpoint's vocabulary lacks "
                              f"(the model cannot predict them): {shown}")
-        optimizer = OPTIMIZERS[args.optimizer](args.lr)
-        if optimizer_name == args.optimizer:
+        optimizer_name_asked = args.optimizer or optimizer_name
+        optimizer = make_optimizer(optimizer_name_asked, args.lr)
+        if optimizer_name_asked == optimizer_name:
             optimizer.load_state(state)
+        else:
+            print(f"note: the checkpoint was trained with {optimizer_name}; {optimizer_name_asked} "
+                  f"starts with an empty state", file=sys.stderr)
     else:
         chars = sorted(set(text))
         hidden = args.hidden or 100
         parameters = init_parameters(len(chars), hidden, rng)
-        optimizer = OPTIMIZERS[args.optimizer](args.lr)
+        optimizer = make_optimizer(args.optimizer or "adagrad", args.lr)
         iteration = 0
         smooth = math.log(len(chars))            # a model that knows nothing guesses uniformly
 

@@ -134,3 +134,20 @@ def test_ctrl_c_saves_and_exits_130(tmp_path, text_file):
     assert str(checkpoint) in stderr and "--resume" in stderr
     with np.load(checkpoint) as data:
         assert int(data["iteration"]) > 0
+
+
+def test_adam_is_saved_and_a_resume_keeps_it(tmp_path, text_file):
+    checkpoint = str(tmp_path / "model.npz")
+    result = run("--text", str(text_file), *TINY, "--optimizer", "adam", "--iterations", "3",
+                 "--checkpoint", checkpoint)
+    assert result.returncode == 0, result.stderr
+    with np.load(checkpoint) as data:
+        assert str(data["optimizer"]) == "adam" and int(data["optimizer_step"]) == 3
+        assert data["optimizer_m_Waa"].shape == data["optimizer_v_Waa"].shape == (8, 8)
+    # no --optimizer on resume: the checkpoint's optimizer carries on, with its moments and step count
+    result = run("--text", str(text_file), "--resume", "--iterations", "5", "--checkpoint", checkpoint,
+                 "--seq-length", "5", "--batch", "2")
+    assert result.returncode == 0, result.stderr
+    assert "note:" not in result.stderr
+    with np.load(checkpoint) as data:
+        assert str(data["optimizer"]) == "adam" and int(data["optimizer_step"]) == 5
