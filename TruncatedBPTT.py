@@ -33,6 +33,7 @@ from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, rnn_cell_forward
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
+from validation import arguments_checked
 
 # Training runs the vectorized passes (VectorizedRNN.py): the same numbers as the
 # tutorial's rnn_forward/rnn_backward to rounding (tests/test_vectorized.py and
@@ -127,14 +128,15 @@ def sample(parameters, first_index, length, temperature, rng):
     a = np.zeros((hidden, 1))
     x = np.zeros((vocab_size, 1))
     index, drawn = first_index, []
-    for _ in range(length):
-        x[:] = 0
-        x[index] = 1
-        a, probabilities, _ = rnn_cell_forward(x, a, parameters, validate=False)
-        # softmax(z / T) is proportional to softmax(z) ** (1 / T)
-        weights = probabilities[:, 0] ** (1.0 / temperature)
-        index = int(rng.choice(vocab_size, p=weights / weights.sum()))
-        drawn.append(index)
+    with arguments_checked():            # the model was checked by training: the cell skips its checks
+        for _ in range(length):
+            x[:] = 0
+            x[index] = 1
+            a, probabilities, _ = rnn_cell_forward(x, a, parameters)
+            # softmax(z / T) is proportional to softmax(z) ** (1 / T)
+            weights = probabilities[:, 0] ** (1.0 / temperature)
+            index = int(rng.choice(vocab_size, p=weights / weights.sum()))
+            drawn.append(index)
     return drawn
 
 
