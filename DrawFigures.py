@@ -1,7 +1,14 @@
 """Draw the tutorial's figures from code.
 
-    python DrawFigures.py              # rewrite every figure in Images/
-    python DrawFigures.py --out DIR    # write them somewhere else
+    python DrawFigures.py --out DIR                # the seven diagrams, into DIR
+    python DrawFigures.py --out Images             # redraw the committed diagrams
+    python DrawFigures.py --out Images --results   # and the three plots of results (about 6 minutes)
+
+The folder is always named by the user: nothing is rewritten in Images/
+unless you say --out Images. --results also runs the two programs whose
+measurements the other figures show, with their defaults, and has them plot
+into the same folder: TruncatedBPTT.py (the default training run, its
+checkpoint kept in a temporary folder) and VanishingGradient.py.
 
 Each figure is a function below that places boxes and arrows on a grid of
 data coordinates (1 unit is about a centimetre). The names on the figures
@@ -11,7 +18,9 @@ project does.
 """
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 
 # Colours: inputs, hidden state, outputs/loss, gradients, neutral.
 INPUT, STATE, OUTPUT, GRAD, CELL, NOTE = "#4c72b0", "#2a9d8f", "#e07a1f", "#c0392b", "#eef3f8", "#555555"
@@ -330,10 +339,32 @@ FIGURES = {
 }
 
 
+def run_programs_that_plot(out):
+    """Run the programs whose results are plotted, each writing its figure(s) into `out`.
+
+    Returns the exit code of the first that fails, or 0. Their own progress
+    goes to the terminal as they run.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = [("TruncatedBPTT.py", ["--plot", os.path.join(out, "TrainingLoss.png"),
+                                      "--checkpoint", os.path.join(scratch, "char_rnn.npz")], "about a minute"),
+                ("VanishingGradient.py", ["--out", out], "about five minutes")]
+        for program, arguments, duration in runs:
+            print(f"running python {program} {' '.join(arguments)} ({duration})", flush=True)
+            code = subprocess.call([sys.executable, os.path.join(here, program), *arguments])
+            if code != 0:
+                print(f"DrawFigures.py: {program} failed (exit code {code})", file=sys.stderr)
+                return code
+    return 0
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Draw the tutorial's figures into Images/ (or --out).")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "Images"),
-                        help="folder to write the PNGs to (default: Images/ next to this script)")
+    parser = argparse.ArgumentParser(description="Draw the tutorial's figures into the folder you name.")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="folder to write the PNGs to; --out Images redraws the committed figures")
+    parser.add_argument("--results", action="store_true",
+                        help="also run TruncatedBPTT.py and VanishingGradient.py to plot their results into DIR")
     args = parser.parse_args(argv)
     try:
         import matplotlib
@@ -348,8 +379,8 @@ def main(argv=None):
         path = os.path.join(args.out, name)
         fig.savefig(path, facecolor="white")
         plt.close(fig)
-        print(f"wrote {path}")
-    return 0
+        print(f"wrote {path}", flush=True)
+    return run_programs_that_plot(args.out) if args.results else 0
 
 
 if __name__ == "__main__":

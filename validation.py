@@ -11,9 +11,35 @@ Dimension letters used in the messages (the tutorial's):
     n_x  input features      n_a  hidden units      n_y  output classes
     m    examples per batch  T_x  time steps
 """
+import contextvars
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
+
+# A pass over a sequence checks the whole sequence once and then calls its cell
+# T_x times: checking each of those calls again would repeat the same work. So
+# the pass runs its loop inside `arguments_checked()`, and a cell checks only
+# when `checks_wanted()`. This is a flag here and not an extra argument of the
+# cells so that a cell written as the tutorial writes it, without any extra
+# keyword, works with the passes unchanged. (A ContextVar is a global value of
+# which every thread has its own, so one thread never turns off another's checks.)
+_ARGUMENTS_CHECKED = contextvars.ContextVar("arguments_checked", default=False)
+
+
+@contextmanager
+def arguments_checked():
+    """Inside this block the cells skip their own checks: the caller has checked everything once."""
+    token = _ARGUMENTS_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _ARGUMENTS_CHECKED.reset(token)
+
+
+def checks_wanted():
+    """True when a cell is called on its own; False inside arguments_checked()."""
+    return not _ARGUMENTS_CHECKED.get()
 
 
 def check_array(name, value, ndim):
