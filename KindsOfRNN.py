@@ -144,8 +144,12 @@ def same_size_stack(one_layer, vocabulary, depth):
                                                                np.random.default_rng(0))) - target))
 
 
-def compare_depths(one_layer, iterations, length, seed):
-    """Train a 1-layer and a 2-layer character model with the same budget; held-out loss per character."""
+def compare_depths(one_layer, iterations, length, seed, held_out=1000):
+    """Train a 1-layer and a 2-layer character model with the same budget.
+
+    Returns ({model name: {"loss": held-out loss per character, "parameters": count}}, vocabulary size);
+    the held-out loss is the mean over `held_out` stretches of `length` characters of another text.
+    """
     train_text, test_text = sentences(4000, np.random.default_rng(seed)), sentences(500, np.random.default_rng(seed + 1))
     chars = sorted(set(train_text))
     code = {c: i for i, c in enumerate(chars)}
@@ -157,7 +161,7 @@ def compare_depths(one_layer, iterations, length, seed):
         name = f"{len(sizes)} layer{'s' if len(sizes) > 1 else ''} of {sizes[0]}"
         model, _ = train(character_model(sizes, len(chars), rng), character_loss,
                          lambda: windows(train_indices, len(chars), 32, length, rng), iterations, 0.005, label=name)
-        x, targets = windows(test_indices, len(chars), 1000, length, np.random.default_rng(seed + 2))
+        x, targets = windows(test_indices, len(chars), held_out, length, np.random.default_rng(seed + 2))
         loss = character_loss(model, x, targets)[0] / length
         results[name] = {"loss": loss, "parameters": count(model)}
     return results, len(chars)
@@ -165,15 +169,9 @@ def compare_depths(one_layer, iterations, length, seed):
 
 # ---------------------------------------------------------------- the chapter
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Train every kind of RNN on its task and print one table.")
-    parser.add_argument("--quick", action="store_true", help="every part, small, in seconds (a smoke run)")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    quick, seed = args.quick, args.seed
-    start = time.perf_counter()
-    rows = []                       # (kind, task, model, result)
-
+def shape_rows(quick, seed):
+    """Rows (kind, task, model, result) of the shapes of the problem: the three scripts and the clue."""
+    rows = []
     result = OneToMany.run(quick, seed)
     rows.append(("one-to-many", f"multiples of a start digit, T_y = {result['length']}", f"RNN, n_a = {result['n_a']}",
                  f"{result['sequences right']}/10 sequences written right, {result['digits right']:.2f} of digits"))
@@ -181,6 +179,7 @@ def main(argv=None):
         result = ManyToOne.run(task, quick, seed)
         rows.append(("many-to-one", f"{task}, T_x = {result['length']}", f"RNN, n_a = {result['n_a']}",
                      f"held-out accuracy {result['accuracy']:.3f} (chance 0.5)"))
+    # the detective's problem, with the budget of the vanishing-gradient chapter (3000 iterations)
     clue = train_on_memory_task("RNN", 10, 100 if quick else 3000, n_a=24, K=4, distractors=4, batch=32,
                                 seed=seed, learning_rate=0.1)
     rows.append(("many-to-one", "the clue of VanishingGradient.py, T_x = 10", "RNN, n_a = 24",
@@ -189,24 +188,46 @@ def main(argv=None):
     rows.append(("many-to-many, aligned", f"count of a mod 3, T_x = {result['length']}", f"RNN, n_a = {result['n_a']}",
                  f"held-out accuracy {result['accuracy']:.3f} (chance 0.33)"))
     rows.append(("many-to-many, not aligned", "encoder-decoder", "see Seq2Seq.py", "its own chapter"))
+    return rows
 
-    length, symbols, n_a = (4, 4, 8) if quick else (8, 4, 32)
-    directions = compare_directions(length, symbols, n_a, 100 if quick else 2000, seed)
-    early = {}
+
+def direction_rows(length, symbols, n_a, iterations, seed):
+    """Rows of the reversal task, and the mean accuracy of each model on the early positions."""
+    directions = compare_directions(length, symbols, n_a, iterations, seed)
+    rows, early = [], {}
     for model in ("one-directional", "bidirectional"):
         by_position = directions[model]
-        early[model] = float(by_position[:length // 2].mean())        # targets not yet read forwards
+        early[model] = float(by_position[:length // 2].mean())     # t = 1 .. T_x/2: the answer is still ahead
         units = f"2 x {n_a}" if model == "bidirectional" else f"{2 * n_a}"
-        rows.append(("bidirectional",
-                     f"reverse {length} symbols of {symbols}", f"{model}, n_a = {units}, "
-                     f"{directions['parameters'][model]:,} parameters",
+        rows.append(("bidirectional", f"reverse {length} symbols of {symbols}",
+                     f"{model}, n_a = {units}, {directions['parameters'][model]:,} parameters",
                      "accuracy at t = 1..T_x: " + " ".join(f"{v:.2f}" for v in by_position)))
+    return rows, early
 
-    depths, vocabulary = compare_depths(16 if quick else 64, 50 if quick else 2000, 40, seed)
-    for name, result in depths.items():
-        rows.append(("stacked",
-                     f"characters of a tiny grammar, V = {vocabulary}", f"{name}, {result['parameters']:,} parameters",
-                     f"held-out loss {result['loss']:.3f} nats per character"))
+
+def depth_rows(one_layer, iterations, held_out, seed):
+    """Rows of the character models, one layer against two."""
+    depths, vocabulary = compare_depths(one_layer, iterations, 40, seed, held_out)
+    return [("stacked", f"characters of a tiny grammar, V = {vocabulary}", f"{name}, {result['parameters']:,} parameters",
+             f"held-out loss {result['loss']:.3f} nats per character") for name, result in depths.items()]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Train every kind of RNN on its task and print one table.")
+    parser.add_argument("--quick", action="store_true", help="every part, small, in seconds (a smoke run)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    quick, seed = args.quick, args.seed
+    start = time.perf_counter()
+    length, symbols, n_a = (4, 4, 8) if quick else (8, 4, 32)
+
+    print("1/3 the shapes of the problem ...", file=sys.stderr)
+    rows = shape_rows(quick, seed)
+    print("2/3 one direction against two ...", file=sys.stderr)
+    more, early = direction_rows(length, symbols, n_a, 100 if quick else 2000, seed)
+    rows += more
+    print("3/3 one layer against two ...", file=sys.stderr)
+    rows += depth_rows(16 if quick else 64, 30 if quick else 2000, 100 if quick else 1000, seed)
 
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"{'kind':<{widths[0]}}  {'task':<{widths[1]}}  {'model':<{widths[2]}}  result")
