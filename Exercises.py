@@ -193,12 +193,10 @@ def replace_body(source, qualname, new_lines, keep_checks=True):
     """
     function = find_function(ast.parse(source), qualname)
     kept = kept_statements(function) if keep_checks else 1
-    first_gone, last_gone = function.body[kept - 1].end_lineno + 1, function.end_lineno    # 1-based
-    if first_gone > last_gone:        # nothing left to blank (cannot happen for a function with code)
-        first_gone = last_gone + 1
+    last_kept, last = function.body[kept - 1].end_lineno, function.end_lineno     # line numbers, from 1
     lines = source.splitlines(keepends=True)
     separator = ["\n"] if kept > 1 else []          # a blank line after kept checks, as the code had
-    return "".join(lines[:first_gone - 1] + separator + list(new_lines) + lines[last_gone:])
+    return "".join(lines[:last_kept] + separator + list(new_lines) + lines[last:])
 
 
 def exercise_source(source, steps):
@@ -227,13 +225,17 @@ def project_files(target):
     return files
 
 
-def write_atomically(path, data):
-    """Write bytes to `path` through a temporary file of this process, then rename it into place."""
+def write_atomically(path, data, mode_of=None):
+    """Write bytes to `path` through a temporary file of this process, then rename it into place.
+
+    mode_of -- a file whose permissions to give it (an executable script stays executable)
+    """
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temporary = f"{path}.{os.getpid()}.tmp"
     with open(temporary, "wb") as output:
         output.write(data)
-    shutil.copymode(path, temporary) if os.path.exists(path) else None
+    if mode_of:
+        shutil.copymode(mode_of, temporary)
     os.replace(temporary, path)
 
 
@@ -255,8 +257,11 @@ def earlier_manifest(target, force):
     if not force:
         raise UsageError(f"{target} already holds exercises; --force makes them again "
                          f"(it rewrites every file the earlier copy wrote, the answers included)")
-    with open(marker, encoding="utf-8") as manifest:
-        return json.load(manifest)["files"]
+    try:
+        with open(marker, encoding="utf-8") as manifest:
+            return list(json.load(manifest)["files"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"{marker} cannot be read ({error}): make a new copy elsewhere") from None
 
 
 def make(target, force=False):
@@ -273,12 +278,14 @@ def make(target, force=False):
     if others:
         raise UsageError(f"{target} has files the earlier copy did not write, which make would "
                          f"overwrite: {', '.join(others[:5])}; nothing was written")
+    contents = {}                 # every file made before any is written: a failure writes nothing
     for relative in files:
-        with open(os.path.join(PROJECT, relative), "rb") as original:
-            data = original.read()
+        with open(os.path.join(PROJECT, relative), "rb") as file:
+            contents[relative] = file.read()
         if relative in by_file:
-            data = exercise_source(data.decode("utf-8"), by_file[relative]).encode("utf-8")
-        write_atomically(os.path.join(target, relative), data)
+            contents[relative] = exercise_source(contents[relative].decode("utf-8"), by_file[relative]).encode("utf-8")
+    for relative, data in contents.items():
+        write_atomically(os.path.join(target, relative), data, mode_of=os.path.join(PROJECT, relative))
     manifest = {"made_by": "Exercises.py", "project": PROJECT, "files": files,
                 "steps": [f"{s.number}: {s.name} ({s.file})" for s in steps]}
     write_atomically(os.path.join(target, MARKER), (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
@@ -360,10 +367,14 @@ def compare(label, got, expected):
         for key in expected:
             compare(f"{label}[{key!r}]", got[key], expected[key])
     elif isinstance(expected, (float, int, np.number)):
-        if np.ndim(got) != 0 or isinstance(got, (str, bytes)) or not np.isreal(got):
+        try:
+            value = None if isinstance(got, (str, bytes)) or np.ndim(got) != 0 else float(got)
+        except (TypeError, ValueError):
+            value = None
+        if value is None:
             raise Mistake(f"{label} is {got!r}, expected the number {numbers(expected)}")
-        if elementwise_error(got, expected) > TOLERANCE:
-            raise Mistake(f"{label} is {numbers(float(got))}, expected {numbers(expected)}")
+        if elementwise_error(value, expected) > TOLERANCE:
+            raise Mistake(f"{label} is {numbers(value)}, expected {numbers(expected)}")
     elif got != expected:
         raise Mistake(f"{label} is {got!r}, expected {expected!r}")
 
@@ -388,13 +399,15 @@ def compare_results(got, expected, names):
 
 def same(before, after):
     """True if `after` still equals the copy `before` (arrays, dicts, tuples, lists, other values)."""
+    if type(before) is not type(after):
+        return False
     if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
+        return before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
     if isinstance(before, dict):
-        return isinstance(after, dict) and set(before) == set(after) and all(same(before[k], after[k]) for k in before)
+        return set(before) == set(after) and all(same(before[k], after[k]) for k in before)
     if isinstance(before, (tuple, list)):
         return len(before) == len(after) and all(same(b, a) for b, a in zip(before, after))
-    return before is after or before == after
+    return before == after
 
 
 class Student:
@@ -415,6 +428,8 @@ class Student:
             result = self.function(*args)
         except NotImplementedError:
             raise Blank() from None
+        except SystemExit as error:
+            raise Mistake(f"it called exit({error.code}): a function should return its results") from None
         except Exception as error:                   # the student's bug, put into words
             raise Mistake(self.describe(error)) from None
         for name, old, new in zip(names, before, args):
@@ -465,8 +480,9 @@ def check_gradients(got, expected_keys, arrays, loss):
     missing = [k for k in expected_keys if k not in got]
     extra = [k for k in got if k not in expected_keys]
     if missing or extra:
-        raise Mistake(f"the dict it returns lacks {missing} and has {extra} too many; "
-                      f"the keys should be {', '.join(expected_keys)}")
+        wrong = ([f"has no key {', '.join(missing)}"] if missing else []) + \
+                ([f"has the unexpected key {', '.join(extra)}"] if extra else [])
+        raise Mistake(f"the dict it returns {' and '.join(wrong)}; its keys should be {', '.join(expected_keys)}")
     problems, right, largest = [], [], 0.0
     for key in expected_keys:
         value, array = got[key], arrays[key[1:]]
