@@ -21,32 +21,38 @@ from rnn_utils import softmax, tanh
 from validation import check_array, check_cache, check_parameters, check_shape
 
 RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
+RNN_STATE_KEYS = ("Wax", "Waa", "ba")      # what the hidden states need: no output layer
 
 
-def check_rnn_parameters(parameters, n_x):
+def check_rnn_parameters(parameters, n_x, output_layer=True):
     """Check the RNN's parameters dict and return its dimensions.
 
     Arguments:
     parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
                   Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
     n_x -- number of input features, read from the input
+    output_layer -- False to check only what the hidden states need
+                    (Wax, Waa, ba; RNN_STATE_KEYS): Wya and by may be absent
 
     Returns:
-    dims -- dict with the sizes "n_x", "n_a" and "n_y"
+    dims -- dict with the sizes "n_x", "n_a" and, with the output layer, "n_y"
 
     Raises TypeError, KeyError or ValueError (see validation.py).
     """
-    check_parameters(parameters, RNN_PARAMETER_KEYS)
-    for key in RNN_PARAMETER_KEYS:
+    keys = RNN_PARAMETER_KEYS if output_layer else RNN_STATE_KEYS
+    check_parameters(parameters, keys)
+    for key in keys:
         check_array(key, parameters[key], 2)
     # n_a is the size of the recurrent matrix, n_y the number of output rows;
     # every other shape must agree with them and with the input.
-    dims = {"n_x": n_x, "n_a": parameters["Waa"].shape[0], "n_y": parameters["Wya"].shape[0]}
+    dims = {"n_x": n_x, "n_a": parameters["Waa"].shape[0]}
     check_shape("Waa", parameters["Waa"], ("n_a", "n_a"), dims)
     check_shape("Wax", parameters["Wax"], ("n_a", "n_x"), dims)
     check_shape("ba", parameters["ba"], ("n_a", 1), dims)
-    check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
-    check_shape("by", parameters["by"], ("n_y", 1), dims)
+    if output_layer:
+        dims["n_y"] = parameters["Wya"].shape[0]
+        check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
+        check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
 
 

@@ -94,7 +94,7 @@ def result_dtype(*arrays):
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def check_gated_parameters(parameters, gates, n_x):
+def check_gated_parameters(parameters, gates, n_x, output_layer=True):
     """Check the parameters of an LSTM or GRU cell and return their dimensions.
 
     Every gate g has a weight Wg of shape (n_a, n_a + n_x), applied to the
@@ -105,18 +105,25 @@ def check_gated_parameters(parameters, gates, n_x):
     parameters -- the parameters dict
     gates -- the gate letters, e.g. "fico" for the LSTM, "ruc" for the GRU
     n_x -- number of input features, read from the input
+    output_layer -- False to check only the gates (what the hidden states
+                    need): Wy and by may be absent, n_a is read from the
+                    first gate's weight
 
     Returns:
-    dims -- dict with the sizes "n_x", "n_a" and "n_y"
+    dims -- dict with the sizes "n_x", "n_a" and, with the output layer, "n_y"
     """
-    keys = tuple(k for g in gates for k in ("W" + g, "b" + g)) + ("Wy", "by")
+    keys = tuple(k for g in gates for k in ("W" + g, "b" + g)) + (("Wy", "by") if output_layer else ())
     check_parameters(parameters, keys)
     for key in keys:
         check_array(key, parameters[key], 2)
-    dims = {"n_x": n_x, "n_a": parameters["Wy"].shape[1], "n_y": parameters["Wy"].shape[0]}
+    if output_layer:
+        dims = {"n_x": n_x, "n_a": parameters["Wy"].shape[1], "n_y": parameters["Wy"].shape[0]}
+    else:
+        dims = {"n_x": n_x, "n_a": parameters["W" + gates[0]].shape[0]}
     dims["n_a + n_x"] = dims["n_a"] + n_x
     for g in gates:
         check_shape("W" + g, parameters["W" + g], ("n_a", "n_a + n_x"), dims)
         check_shape("b" + g, parameters["b" + g], ("n_a", 1), dims)
-    check_shape("by", parameters["by"], ("n_y", 1), dims)
+    if output_layer:
+        check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims

@@ -34,7 +34,7 @@ def main():
     chunks = (streams.shape[1] - 1) // k
     rng = np.random.default_rng(args.seed)
     parameters = tb.init_parameters(V, hidden, rng)
-    optimizer = Adagrad(args.lr)
+    optimizer = Adagrad(tb.DEFAULT_LEARNING_RATES["adagrad"])
     start_loss = tb.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
 
     def iteration_step(i, parameters, a_prev):
