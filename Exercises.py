@@ -88,7 +88,10 @@ def exercise_steps():
 
     The optimizer step is Adam's update when Optimizers.py has Adam, else Adagrad's.
     """
-    optimizer = "Adam" if defines(os.path.join(PROJECT, "Optimizers.py"), "Adam.update") else "Adagrad"
+    if defines(os.path.join(PROJECT, "Optimizers.py"), "Adam.update"):
+        optimizer, optimizer_section = "Adam", "Three optimizers"
+    else:
+        optimizer, optimizer_section = "Adagrad", "Clipping"
     loss_section = "The loss and the gradient that feeds `rnn_backward`"
     table = [
         ("softmax", "rnn_utils.py", "Step 1: one RNN cell, forward", grade_softmax),
@@ -100,7 +103,7 @@ def exercise_steps():
         ("cross_entropy_loss", "Loss.py", loss_section, grade_cross_entropy_loss),
         ("output_layer_backward", "Loss.py", loss_section, grade_output_layer_backward),
         ("clip_global_norm", "Optimizers.py", "Clipping", grade_clip_global_norm),
-        (optimizer + ".update", "Optimizers.py", "Clipping", grade_optimizer),
+        (optimizer + ".update", "Optimizers.py", optimizer_section, grade_optimizer),
         ("lstm_cell_forward", "LSTM_UNIT_CELL.py", "LSTM", partial(grade_cell_forward, "lstm")),
         ("lstm_forward", "ForwardPropagation.py", "LSTM", partial(grade_sequence_forward, "lstm")),
         ("lstm_cell_backward", "LSTM_UNIT_CELL.py", "LSTM", partial(grade_cell_backward, "lstm")),
@@ -501,7 +504,7 @@ def check_gradients(got, expected_keys, arrays, loss):
         else:
             right.append(key)
     if problems:
-        raise Mistake(f"gradients against the numerical gradient (right: relative error <= {TOLERANCE:.0e})",
+        raise Mistake(f"gradients checked against the numerical gradient (when right, relative error <= {TOLERANCE:.0e}):",
                       *problems, f"  right: {', '.join(right) if right else 'none of them'}")
     return largest
 
@@ -743,8 +746,13 @@ def grade_clip_global_norm(student, reference):
 
 
 def grade_optimizer(student, reference):
-    """Three updates from a fresh optimizer: parameters and state() against the project's optimizer."""
+    """Three updates from a fresh optimizer: parameters and state() against the project's optimizer.
+
+    The student's update runs on an instance of the project's own class, so
+    only update is graded (its __init__, state and load_state are the project's).
+    """
     optimizer_class = getattr(Optimizers, reference.__qualname__.split(".")[0])
+    keep_memory = "keep the optimizer's memory where __init__ puts it: state() saves it in checkpoints"
     rng = np.random.default_rng(0)
     parameters = {"Wax": rng.standard_normal((5, 3)), "ba": rng.standard_normal((5, 1))}
     theirs, ours = optimizer_class(learning_rate=0.1), optimizer_class(learning_rate=0.1)
@@ -756,10 +764,16 @@ def grade_optimizer(student, reference):
             their_parameters = student.call(theirs, their_parameters, copy.deepcopy(gradients))
             our_parameters = reference(ours, our_parameters, copy.deepcopy(gradients))
             compare("the new parameters", their_parameters, our_parameters)
-            if hasattr(ours, "state"):
-                compare("the optimizer's state()", theirs.state(), ours.state())
         except Mistake as mistake:
             raise Mistake(f"{context}: {mistake.lines[0]}", *mistake.lines[1:]) from None
+        try:
+            their_state = theirs.state()
+        except Exception as error:
+            raise Mistake(f"{context}: state() fails after it ({type(error).__name__}: {error})", keep_memory) from None
+        try:
+            compare("the optimizer's state()", their_state, ours.state())
+        except Mistake as mistake:
+            raise Mistake(f"{context}: {mistake.lines[0]}", keep_memory) from None
 
 
 # ---------------------------------------------------------------------------
