@@ -9,9 +9,10 @@ function keeps its signature and its docstring, and its body becomes a
 marked blank that raises NotImplementedError. The copy is generated from this
 project's own sources with `ast` (the body of each function is found by its
 line numbers, everything else is copied byte for byte), so it follows the
-code as it changes. What stays in the blank: the argument checks at the top of
-a function (an `if validate:` block, calls of check_* functions, `if ...:
-raise`), so the student writes the maths and not the error messages.
+code as it changes. What stays above the blank: the argument checks at the
+top of a function (an `if validate:` block, calls of check_* functions and of
+validation.py's, `if ...: raise`), so the student writes the maths and not
+the error messages.
 
 `grade` runs each step's tests against the student's function and prints a
 scoreboard in the tutorial's order, then `score: K/N steps`. Each step is
@@ -19,8 +20,10 @@ graded alone: only the graded function comes from DIR; every function it
 calls (the cell inside the pass, softmax inside the cell, ...) is this
 project's own, so one slip cannot fail the steps after it. Expected values
 come from this project's modules and, for every gradient, from the numerical
-gradient (gradient_check.py). The steps run in a separate Python process, with
-a time limit per step: a crash or an endless loop costs that step only.
+gradient (gradient_check.py); the random inputs from tests/helpers.py. The
+steps run in another Python process, with a time limit per step; after a
+crash or a timeout a new process takes the next step, so an endless loop or
+a crash costs that step only.
 
 Exit code of `grade`: 0 when every step passes, 1 otherwise, 2 for bad usage.
 """
@@ -93,13 +96,15 @@ def exercise_steps():
     else:
         optimizer, optimizer_section = "Adagrad", "Clipping"
     loss_section = "The loss and the gradient that feeds `rnn_backward`"
+    step1, step2 = "Step 1: one RNN cell, forward", "Step 2: forward through time"
+    step3, step4 = "Step 3: one RNN cell, backward", "Step 4: backward through time"
     table = [
-        ("softmax", "rnn_utils.py", "Step 1: one RNN cell, forward", grade_softmax),
+        ("softmax", "rnn_utils.py", step1, grade_softmax),
         ("sigmoid", "rnn_utils.py", "LSTM", grade_sigmoid),
-        ("rnn_cell_forward", "RNN_UNIT_CELL.py", "Step 1: one RNN cell, forward", partial(grade_cell_forward, "rnn")),
-        ("rnn_forward", "ForwardPropagation.py", "Step 2: forward through time", partial(grade_sequence_forward, "rnn")),
-        ("rnn_cell_backward", "RNN_UNIT_CELL.py", "Step 3: one RNN cell, backward", partial(grade_cell_backward, "rnn")),
-        ("rnn_backward", "BackwardPropagation.py", "Step 4: backward through time", partial(grade_sequence_backward, "rnn")),
+        ("rnn_cell_forward", "RNN_UNIT_CELL.py", step1, partial(grade_cell_forward, "rnn")),
+        ("rnn_forward", "ForwardPropagation.py", step2, partial(grade_sequence_forward, "rnn")),
+        ("rnn_cell_backward", "RNN_UNIT_CELL.py", step3, partial(grade_cell_backward, "rnn")),
+        ("rnn_backward", "BackwardPropagation.py", step4, partial(grade_sequence_backward, "rnn")),
         ("cross_entropy_loss", "Loss.py", loss_section, grade_cross_entropy_loss),
         ("output_layer_backward", "Loss.py", loss_section, grade_output_layer_backward),
         ("clip_global_norm", "Optimizers.py", "Clipping", grade_clip_global_norm),
@@ -141,34 +146,47 @@ def called_name(call):
     return function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
 
 
-def is_argument_check(statement):
-    """An `if validate:` block, a call of a check_* function, or `if ...: raise ...`."""
+def validation_functions():
+    """Names of the functions validation.py defines (check_array, check_shape, result_dtype, ...)."""
+    with open(os.path.join(PROJECT, "validation.py"), encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def is_argument_check(statement, checks):
+    """An `if validate:` block, `if ...: raise ...`, or a call of a check_* function or one in `checks`."""
     if isinstance(statement, ast.If):
         if isinstance(statement.test, ast.Name) and statement.test.id == "validate":
             return True
         return not statement.orelse and all(isinstance(s, ast.Raise) for s in statement.body)
     value = getattr(statement, "value", None) if isinstance(statement, (ast.Expr, ast.Assign)) else None
-    return isinstance(value, ast.Call) and called_name(value).startswith("check_")
+    if not isinstance(value, ast.Call):
+        return False
+    return called_name(value).startswith("check_") or called_name(value) in checks
 
 
 def reads_only(statement):
     """An assignment that calls nothing, e.g. `n_x, m, T_x = x.shape` (bookkeeping between checks)."""
-    return isinstance(statement, ast.Assign) and not any(isinstance(n, ast.Call) for n in ast.walk(statement.value))
+    if not isinstance(statement, ast.Assign):
+        return False
+    return not any(isinstance(node, ast.Call) for node in ast.walk(statement.value))
 
 
 def kept_statements(function):
     """How many statements of the body (docstring included) stay in the student's copy.
 
     The docstring, then the argument checks at the top: the longest run of
-    checks and call-free assignments, cut back to its last check.
+    checks (see is_argument_check) and call-free assignments, cut back to its
+    last check.
     """
+    checks = validation_functions()
     body = function.body
     if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
             and isinstance(body[0].value.value, str)):
         raise ValueError(f"{function.name} has no docstring: a student's blank needs one")
     kept = 1
     for index, statement in enumerate(body[1:], start=1):
-        if is_argument_check(statement):
+        if is_argument_check(statement, checks):
             kept = index + 1
         elif not reads_only(statement):
             break
@@ -286,7 +304,8 @@ def make(target, force=False):
         with open(os.path.join(PROJECT, relative), "rb") as file:
             contents[relative] = file.read()
         if relative in by_file:
-            contents[relative] = exercise_source(contents[relative].decode("utf-8"), by_file[relative]).encode("utf-8")
+            blanked = exercise_source(contents[relative].decode("utf-8"), by_file[relative])
+            contents[relative] = blanked.encode("utf-8")
     for relative, data in contents.items():
         write_atomically(os.path.join(target, relative), data, mode_of=os.path.join(PROJECT, relative))
     manifest = {"made_by": "Exercises.py", "project": PROJECT, "files": files,
@@ -447,7 +466,8 @@ class Student:
         frames = [f for f in traceback.extract_tb(error.__traceback__)
                   if os.path.abspath(f.filename) == os.path.abspath(self.path)]
         if frames:
-            text += f" ({os.path.basename(self.path)}, line {frames[-1].lineno}: {(frames[-1].line or '').strip()})"
+            line = (frames[-1].line or "").strip()
+            text += f" ({os.path.basename(self.path)}, line {frames[-1].lineno}: {line})"
         return text
 
 
@@ -479,7 +499,7 @@ def check_gradients(got, expected_keys, arrays, loss):
     Returns the largest relative error; raises Mistake naming every wrong gradient.
     """
     if not isinstance(got, dict):
-        raise Mistake(f"it returned a {type(got).__name__}; expected a dict with the keys {', '.join(expected_keys)}")
+        raise Mistake(f"it returned {kind_of(got)}; expected a dict with the keys {', '.join(expected_keys)}")
     missing = [k for k in expected_keys if k not in got]
     extra = [k for k in got if k not in expected_keys]
     if missing or extra:
@@ -504,7 +524,8 @@ def check_gradients(got, expected_keys, arrays, loss):
         else:
             right.append(key)
     if problems:
-        raise Mistake(f"gradients checked against the numerical gradient (when right, relative error <= {TOLERANCE:.0e}):",
+        raise Mistake(f"gradients checked against the numerical gradient "
+                      f"(when right, relative error <= {TOLERANCE:.0e}):",
                       *problems, f"  right: {', '.join(right) if right else 'none of them'}")
     return largest
 
@@ -565,7 +586,8 @@ FORWARD_RESULTS = {
     "gru": (("a_next", "yt_pred", "cache"), ("a", "y_pred", "caches")),
 }
 CELL_SHAPES = ({"n_x": 3, "n_a": 5, "n_y": 2, "m": 4}, {"n_x": 1, "n_a": 2, "n_y": 3, "m": 1})
-SEQUENCE_SHAPES = ({"n_x": 3, "n_a": 5, "n_y": 2, "m": 4, "T_x": 3}, {"n_x": 1, "n_a": 2, "n_y": 3, "m": 1, "T_x": 1})
+SEQUENCE_SHAPES = ({"n_x": 3, "n_a": 5, "n_y": 2, "m": 4, "T_x": 3},
+                   {"n_x": 1, "n_a": 2, "n_y": 3, "m": 1, "T_x": 1})
 
 
 def model(kind):
@@ -769,7 +791,8 @@ def grade_optimizer(student, reference):
         try:
             their_state = theirs.state()
         except Exception as error:
-            raise Mistake(f"{context}: state() fails after it ({type(error).__name__}: {error})", keep_memory) from None
+            raise Mistake(f"{context}: state() fails after it ({type(error).__name__}: {error})",
+                          keep_memory) from None
         try:
             compare("the optimizer's state()", their_state, ours.state())
         except Mistake as mistake:
@@ -852,6 +875,7 @@ def worker(directory, first):
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     warnings.simplefilter("ignore")         # overflow warnings of a student's softmax, etc.
+    sys.path.append(directory)              # a module of the student's own, after the project's
     loaded = {}
     for step in exercise_steps()[first - 1:]:
         channel.write(json.dumps({"running": step.number}) + "\n")
@@ -859,6 +883,7 @@ def worker(directory, first):
         status, lines = grade_one(step, directory, loaded)
         channel.write(json.dumps({"step": step.number, "status": status, "lines": lines}) + "\n")
         channel.flush()
+    os._exit(0)         # done: do not wait for threads a student's code may have left running
 
 
 def read_lines(stream, lines):
@@ -892,7 +917,8 @@ def run_worker(directory, first, timeout):
     results = {}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "_worker", directory, str(first)],
-                                   stdout=subprocess.PIPE, stderr=log, cwd=directory, text=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                   cwd=directory, text=True,
                                    start_new_session=hasattr(os, "killpg"))
         lines = queue.Queue()
         threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
@@ -903,15 +929,16 @@ def run_worker(directory, first, timeout):
                 line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 stop(process)
-                results[running] = ("failed", [f"still running after {timeout:g} s: an endless loop? "
-                                               f"(the grading of this step was stopped)"])
+                if running is not None:
+                    results[running] = ("failed", [f"still running after {timeout:g} s: an endless loop? "
+                                                   f"(the grading of this step was stopped)"])
                 break
             if line is None:
                 process.wait()
                 if running is not None:
                     tail = error_tail(log)
-                    results[running] = ("failed", [f"the Python process running it crashed (exit code "
-                                                   f"{process.returncode})" + (", its last output:" if tail else "")]
+                    crashed = f"the Python process running it crashed (exit code {process.returncode})"
+                    results[running] = ("failed", [crashed + (", its last output:" if tail else "")]
                                         + ["| " + line for line in tail])
                 break
             message = json.loads(line)
