@@ -161,12 +161,15 @@ def test_make_blanks_each_graded_function_and_keeps_the_rest_byte_for_byte(blank
 
 
 def test_the_argument_checks_stay_and_the_maths_goes(blank):
-    with open(blank / "RNN_UNIT_CELL.py", encoding="utf-8") as file:
-        cell = file.read()
-    assert "if validate:" in cell and "check_rnn_parameters(parameters, n_x=xt.shape[0])" in cell
-    assert "1 - a_next ** 2" not in cell and "np.dot(Waa, a_prev)" not in cell
-    with open(blank / "rnn_utils.py", encoding="utf-8") as file:
-        assert "x.max(axis=0" not in file.read()
+    for step in STEPS:
+        with open(os.path.join(ROOT, step.file), encoding="utf-8") as file:
+            original = Exercises.find_function(ast.parse(file.read()), step.name)
+        with open(blank / step.file, encoding="utf-8") as file:
+            blanked = Exercises.find_function(ast.parse(file.read()), step.name)
+        assert not any(isinstance(node, ast.Return) for node in ast.walk(blanked)), step.name
+        first = original.body[1]
+        if isinstance(first, ast.If) and isinstance(first.test, ast.Name) and first.test.id == "validate":
+            assert ast.dump(blanked.body[1]) == ast.dump(first), step.name     # kept whole
 
 
 def test_the_rest_of_the_copy_is_the_project_and_still_works(blank):
@@ -318,13 +321,26 @@ def test_the_validation_lines_kept_are_the_checks_at_the_top():
     n, m = x.shape
     if n == 0:
         raise ValueError("empty")
+    dtype = result_dtype(x)
+    size = n * m
     y = x * 2
     return y
+
+
+def g(x, validate=True):
+    """Doc."""
+    if validate:
+        check_array("x", x, 2)
+    n, m = x.shape
+    return n
 '''
     lines = Exercises.replace_body(source, "f", ["    return 0\n"]).splitlines()
-    assert lines[2:6] == ['    check_array("x", x, 2)', "    n, m = x.shape", "    if n == 0:",
-                          '        raise ValueError("empty")']
-    assert lines[6:] == ["", "    return 0"]
+    assert lines[2:7] == ['    check_array("x", x, 2)', "    n, m = x.shape", "    if n == 0:",
+                          '        raise ValueError("empty")', "    dtype = result_dtype(x)"]
+    assert lines[7:10] == ["", "    return 0", ""]       # `size = n * m` comes after the last check
+    lines = Exercises.replace_body(source, "g", ["    return 0\n"]).splitlines()
+    assert lines[-4:] == ["    if validate:", '        check_array("x", x, 2)', "", "    return 0"]
+    assert "    y = x * 2" in lines                      # f is untouched when g is blanked
 
 
 def test_every_step_points_to_a_section_of_the_readme():
