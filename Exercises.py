@@ -914,41 +914,49 @@ def error_tail(log):
 
 def run_worker(directory, first, timeout):
     """Start a grading process from step `first`; give its results until it ends or a step hangs."""
-    results = {}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "_worker", directory, str(first)],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                    cwd=directory, text=True,
                                    start_new_session=hasattr(os, "killpg"))
-        lines = queue.Queue()
-        threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
-        # Starting Python and numpy is not the student's time: the limit starts with the first step.
-        running, deadline = first, time.monotonic() + max(timeout, STARTUP_ALLOWANCE)
-        while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
+        try:
+            return follow(process, log, first, timeout)
+        finally:                          # also on Ctrl-C: leave no grading process behind
+            if process.poll() is None:
                 stop(process)
-                if running is not None:
-                    results[running] = ("failed", [f"still running after {timeout:g} s: an endless loop? "
-                                                   f"(the grading of this step was stopped)"])
-                break
-            if line is None:
-                process.wait()
-                if running is not None:
-                    tail = error_tail(log)
-                    crashed = f"the Python process running it crashed (exit code {process.returncode})"
-                    results[running] = ("failed", [crashed + (", its last output:" if tail else "")]
-                                        + ["| " + line for line in tail])
-                break
-            message = json.loads(line)
-            if "running" in message:
-                running, deadline = message["running"], time.monotonic() + timeout
-            else:
-                results[message["step"]] = (message["status"], message["lines"])
-                running = None
-        process.stdout.close()
-    return results
+            process.stdout.close()
+
+
+def follow(process, log, first, timeout):
+    """Read a grading process's messages; give {step number: (status, lines)}."""
+    results = {}
+    lines = queue.Queue()
+    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    # Starting Python and numpy is not the student's time: the limit starts with the first step.
+    running, deadline = first, time.monotonic() + max(timeout, STARTUP_ALLOWANCE)
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            stop(process)
+            if running is not None:
+                results[running] = ("failed", [f"still running after {timeout:g} s: an endless loop? "
+                                               f"(the grading of this step was stopped)"])
+            return results
+        if line is None:                  # the process has ended
+            process.wait()
+            if running is not None:
+                tail = error_tail(log)
+                crashed = f"the Python process running it crashed (exit code {process.returncode})"
+                results[running] = ("failed", [crashed + (", its last output:" if tail else "")]
+                                    + ["| " + line for line in tail])
+            return results
+        message = json.loads(line)
+        if "running" in message:
+            running, deadline = message["running"], time.monotonic() + timeout
+        else:
+            results[message["step"]] = (message["status"], message["lines"])
+            running = None
 
 
 def grade(directory, timeout=DEFAULT_TIMEOUT, out=None):
@@ -1015,6 +1023,9 @@ def main(argv=None):
     except UsageError as error:
         print(f"Exercises.py: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("Exercises.py: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
