@@ -10,9 +10,9 @@ marked blank that raises NotImplementedError. The copy is generated from this
 project's own sources with `ast` (the body of each function is found by its
 line numbers, everything else is copied byte for byte), so it follows the
 code as it changes. What stays above the blank: the argument checks at the
-top of a function (an `if validate:` block, calls of check_* functions and of
-validation.py's, `if ...: raise`), so the student writes the maths and not
-the error messages.
+top of a function (an `if checks_wanted():` block, calls of check_* functions
+and of validation.py's, `if ...: raise`), so the student writes the maths and
+not the error messages.
 
 `grade` runs each step's tests against the student's function and prints a
 scoreboard in the tutorial's order, then `score: K/N steps`. Each step is
@@ -29,6 +29,7 @@ Exit code of `grade`: 0 when every step passes, 1 otherwise, 2 for bad usage.
 """
 import argparse
 import ast
+import contextlib
 import copy
 import importlib.util
 import inspect
@@ -55,6 +56,7 @@ import LSTM_UNIT_CELL
 import Optimizers
 import RNN_UNIT_CELL
 import rnn_utils
+import validation
 
 PROJECT = os.path.dirname(os.path.abspath(__file__))
 MARKER = ".exercises.json"            # written into every copy by `make`
@@ -153,16 +155,25 @@ def validation_functions():
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
+def is_check_call(node, checks):
+    """A call of a check_* function or of one in `checks` (validation.py's)."""
+    return isinstance(node, ast.Call) and (called_name(node).startswith("check_") or called_name(node) in checks)
+
+
 def is_argument_check(statement, checks):
-    """An `if validate:` block, `if ...: raise ...`, or a call of a check_* function or one in `checks`."""
+    """A block that checks the arguments, in any of the forms the project uses.
+
+    `if checks_wanted():` or `if validate:` (a block that runs only when the
+    cell is called on its own), `if ...: raise ...`, or a call of a check_*
+    function or of one in `checks`.
+    """
     if isinstance(statement, ast.If):
-        if isinstance(statement.test, ast.Name) and statement.test.id == "validate":
+        test = statement.test
+        if is_check_call(test, checks) or (isinstance(test, ast.Name) and test.id == "validate"):
             return True
         return not statement.orelse and all(isinstance(s, ast.Raise) for s in statement.body)
     value = getattr(statement, "value", None) if isinstance(statement, (ast.Expr, ast.Assign)) else None
-    if not isinstance(value, ast.Call):
-        return False
-    return called_name(value).startswith("check_") or called_name(value) in checks
+    return is_check_call(value, checks)
 
 
 def reads_only(statement):
@@ -646,11 +657,21 @@ def grade_sequence_forward(kind, student, reference):
     each_case([(at(dims), (dims, seed)) for seed, dims in enumerate(SEQUENCE_SHAPES)], check)
 
 
+def checks_skipped():
+    """A block in which the project's cells skip their argument checks (for the many calls of a
+    gradient check), if validation.py offers one."""
+    return getattr(validation, "arguments_checked", contextlib.nullcontext)()
+
+
 def without_checks(function):
-    """`function` with validate=False if it takes that argument (the many calls of a gradient check)."""
+    """`function`, skipping the cells' argument checks (validate=False, or inside checks_skipped())."""
     if "validate" in inspect.signature(function).parameters:
         return partial(function, validate=False)
-    return function
+
+    def quietly(*args):
+        with checks_skipped():
+            return function(*args)
+    return quietly
 
 
 def grade_cell_backward(kind, student, reference):

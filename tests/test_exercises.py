@@ -168,7 +168,7 @@ def test_the_argument_checks_stay_and_the_maths_goes(blank):
             blanked = Exercises.find_function(ast.parse(file.read()), step.name)
         assert not any(isinstance(node, ast.Return) for node in ast.walk(blanked)), step.name
         first = original.body[1]
-        if isinstance(first, ast.If) and isinstance(first.test, ast.Name) and first.test.id == "validate":
+        if isinstance(first, ast.If) and "check" in ast.unparse(first):     # a cell's block of checks
             assert ast.dump(blanked.body[1]) == ast.dump(first), step.name     # kept whole
 
 
@@ -327,20 +327,30 @@ def test_the_validation_lines_kept_are_the_checks_at_the_top():
     return y
 
 
-def g(x, validate=True):
+def g(x):
     """Doc."""
-    if validate:
+    if checks_wanted():
         check_array("x", x, 2)
     n, m = x.shape
     return n
+
+
+def h(x, validate=True):
+    """Doc."""
+    if validate:
+        check_array("x", x, 2)
+    return x
 '''
     lines = Exercises.replace_body(source, "f", ["    return 0\n"]).splitlines()
     assert lines[2:7] == ['    check_array("x", x, 2)', "    n, m = x.shape", "    if n == 0:",
                           '        raise ValueError("empty")', "    dtype = result_dtype(x)"]
     assert lines[7:10] == ["", "    return 0", ""]       # `size = n * m` comes after the last check
     lines = Exercises.replace_body(source, "g", ["    return 0\n"]).splitlines()
-    assert lines[-4:] == ["    if validate:", '        check_array("x", x, 2)', "", "    return 0"]
+    g = lines.index("def g(x):")
+    assert lines[g + 2:g + 6] == ["    if checks_wanted():", '        check_array("x", x, 2)', "", "    return 0"]
     assert "    y = x * 2" in lines                      # f is untouched when g is blanked
+    lines = Exercises.replace_body(source, "h", ["    return 0\n"]).splitlines()
+    assert lines[-4:] == ["    if validate:", '        check_array("x", x, 2)', "", "    return 0"]
 
 
 def test_every_step_points_to_a_section_of_the_readme():
