@@ -2,6 +2,7 @@
 
     python benchmarks/bench_gated.py            # every size, float64 and float32 (a few minutes)
     python benchmarks/bench_gated.py --quick    # small sizes, few samples (seconds; CI smoke)
+    python benchmarks/bench_gated.py --threads 1   # one thread for numpy's BLAS and for torch
 
 Every contender does the same work: the forward pass with the output layer
 and softmax at every step (the cell state of the LSTM starting at zero),
@@ -11,6 +12,10 @@ returning dx, da0 and the gradient of every gate's weight and bias.
 - tutorial path: ForwardPropagation.lstm_forward + BackwardPropagation.lstm_backward
   (gru_forward + gru_backward), one cell per step
 - vectorized: VectorizedLSTM.py / VectorizedGRU.py
+- floor: only the matrix products nobody can avoid (the input projections,
+  the recurrent products of every step forward and backward, the output
+  layer, the weight gradients and dx), into buffers allocated beforehand,
+  with no element-wise work at all: a lower bound, not an LSTM
 - torch (if installed; optional): for the LSTM, torch.nn.LSTM (bias_hh fixed
   at zero: the tutorial has one bias per gate) + nn.Linear + softmax. For the
   GRU, torch.nn.GRU would not do: it applies its reset gate after the
@@ -18,6 +23,9 @@ returning dx, da0 and the gradient of every gate's weight and bias.
   before it. So the torch GRU is our cell's equations written with torch
   tensors, the input projections of all steps in one product like
   torch.nn.GRU does, the recurrence in a Python loop; backward with autograd.
+- torch, no oneDNN: the same, with torch.backends.mkldnn switched off. In
+  float32, torch.nn.LSTM runs oneDNN's fused LSTM kernel (forward and
+  backward in compiled code); this column shows what torch does without it.
 
 The measuring (rotating turns, medians, the machine line) is bench_rnn.py's,
 imported from it: see its docstring. Sizes are (n_x, n_a, n_y, m, T_x): the
@@ -25,8 +33,25 @@ chapter's clue task (VanishingGradient.py), a medium and a large size.
 """
 import os
 import sys
+import warnings
 
-import numpy as np
+
+def threads_option(argv):
+    """The N of --threads N (None if absent); exits with a one-line error if N is not a positive integer."""
+    if "--threads" not in argv:
+        return None
+    position = argv.index("--threads") + 1
+    if position >= len(argv) or not argv[position].isdigit() or int(argv[position]) < 1:
+        sys.exit("bench_gated.py: --threads needs a positive integer, e.g. --threads 1")
+    return int(argv[position])
+
+
+THREADS = threads_option(sys.argv)
+if THREADS is not None:                # before numpy loads its BLAS, which reads these once
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(THREADS)
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench_rnn import format_time, machine, time_interleaved, torch  # noqa: E402
@@ -39,8 +64,8 @@ from VectorizedLSTM import lstm_backward_vectorized, lstm_forward_vectorized  # 
 
 SIZES = {"chapter": (8, 32, 4, 32, 100), "medium": (64, 128, 64, 32, 100), "large": (128, 256, 128, 64, 200)}
 QUICK_SIZES = {"tiny": (3, 5, 2, 10, 4), "small": (16, 32, 16, 8, 20)}
-BUDGET = {"chapter": (21, 2), "medium": (15, 1), "large": (7, 1), "tiny": (5, 5), "small": (5, 2)}   # samples, repeats
-CONTENDERS = ("tutorial path", "vectorized", "torch")
+BUDGET = {"chapter": (21, 2), "medium": (15, 1), "large": (7, 1), "tiny": (3, 2), "small": (3, 1)}   # samples, repeats
+CONTENDERS = ("tutorial path", "vectorized", "floor", "torch", "torch, no oneDNN")
 
 
 # ---------------------------------------------------------------- contenders: setup -> run() -> (a, y, gradients)
@@ -143,13 +168,71 @@ def torch_gru_setup(x, a0, parameters, da):
     return run
 
 
+def floor_setup(recurrent_splits):
+    """Only the matrix products nobody can avoid, into buffers allocated beforehand: a lower bound.
+
+    recurrent_splits -- how many gates each recurrent product of a step serves:
+                        [4] for the LSTM, [2, 1] for the GRU (r and u, then the candidate)
+    """
+    def setup(x, a0, parameters, da):
+        n_x, m, T_x = x.shape
+        n_a, n_y = a0.shape[0], parameters["Wy"].shape[0]
+        n_gates, dtype = sum(recurrent_splits), x.dtype
+        rng = np.random.default_rng(0)
+        X = np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n_x, T_x * m)
+        W_input = rng.standard_normal((n_gates * n_a, n_x)).astype(dtype)
+        W_parts = [rng.standard_normal((k * n_a, n_a)).astype(dtype) for k in recurrent_splits]
+        Wy = parameters["Wy"]
+        S = rng.standard_normal(((T_x + 1) * m, n_a)).astype(dtype)
+        Z = np.empty((T_x * m, n_gates * n_a), dtype)
+        DG = rng.standard_normal((T_x * m, n_gates * n_a)).astype(dtype)
+        Y = np.empty((n_y, T_x * m), dtype)
+        steps = [np.empty((m, k * n_a), dtype) for k in recurrent_splits]
+        back = np.empty((m, n_a), dtype)
+        dW_in, dW_rec = np.empty((n_gates * n_a, n_x), dtype), np.empty((n_gates * n_a, n_a), dtype)
+        dX = np.empty((n_x, T_x * m), dtype)
+
+        def run():
+            np.dot(X.T, W_input.T, out=Z)
+            for t in range(T_x):
+                for W, out in zip(W_parts, steps):
+                    np.dot(S[t * m:(t + 1) * m], W.T, out=out)
+            np.dot(Wy, S[m:].T, out=Y)
+            for t in range(T_x):
+                start = 0
+                for W in W_parts:
+                    np.dot(DG[t * m:(t + 1) * m, start:start + W.shape[0]], W, out=back)
+                    start += W.shape[0]
+            np.dot(DG.T, X.T, out=dW_in)
+            np.dot(DG.T, S[:-m], out=dW_rec)
+            np.dot(W_input.T, DG.T, out=dX)
+            return None
+        return run
+    return setup
+
+
+def without_onednn(setup):
+    """The same torch contender with oneDNN (mkldnn) switched off: torch's float32 nn.LSTM is then
+    its own per-step ATen code, as in float64, instead of oneDNN's fused LSTM kernel."""
+    def setup_off(x, a0, parameters, da):
+        run = setup(x, a0, parameters, da)
+
+        def run_off():
+            with torch.backends.mkldnn.flags(enabled=False):
+                return run()
+        return run_off
+    return setup_off
+
+
 MODELS = {
     "LSTM": {"gates": LSTM_GATES, "tutorial path": numpy_contender(lstm_forward, lstm_backward),
              "vectorized": numpy_contender(lstm_forward_vectorized, lstm_backward_vectorized),
-             "torch": torch_lstm_setup},
+             "torch": torch_lstm_setup, "torch, no oneDNN": without_onednn(torch_lstm_setup),
+             "floor": floor_setup([4])},
     "GRU": {"gates": GRU_GATES, "tutorial path": numpy_contender(gru_forward, gru_backward),
             "vectorized": numpy_contender(gru_forward_vectorized, gru_backward_vectorized),
-            "torch": torch_gru_setup},
+            "torch": torch_gru_setup, "torch, no oneDNN": without_onednn(torch_gru_setup),
+            "floor": floor_setup([2, 1])},
 }
 
 
@@ -178,6 +261,8 @@ def check_agreement(runs, dtype):
     tolerance = 1e-9 if dtype == np.float64 else 2e-3
     scale = lambda r: tolerance * max(1.0, float(np.abs(r).max()))
     for name, run in runs.items():
+        if name == "floor":
+            continue
         a, y, g = run()
         assert np.allclose(a, reference_a, rtol=tolerance, atol=scale(reference_a)), name
         assert np.allclose(y, reference_y, rtol=tolerance, atol=scale(reference_y)), name
@@ -186,32 +271,55 @@ def check_agreement(runs, dtype):
             assert np.allclose(g[key], value, rtol=tolerance, atol=scale(value)), (name, key)
 
 
+def measure(model, size, dtype, names, budget):
+    """Check that the contenders agree, then give the median time of each (interleaved turns)."""
+    setups = MODELS[model]
+    runs = {name: setups[name](*inputs(setups["gates"], size, dtype)) for name in names}
+    check_agreement(runs, dtype)
+    return time_interleaved(runs, *budget)[0]
+
+
+def ratio(medians, first, second):
+    return f"{medians[first] / medians[second]:.2f}" if first in medians and second in medians else "-"
+
+
 def main():
     quick = "--quick" in sys.argv
+    unknown = [a for a in sys.argv[1:] if a not in ("--quick", "--threads") and a != str(THREADS)]
+    if unknown:
+        sys.exit(f"bench_gated.py: unknown option {unknown[0]} (use --quick, --threads N)")
+    threads = THREADS or os.cpu_count() or 1
     if torch is not None:
-        torch.set_num_threads(os.cpu_count() or 1)     # as many as numpy's BLAS uses: every core
+        torch.set_num_threads(threads)     # as many as numpy's BLAS uses: every core unless --threads
+        warnings.filterwarnings("ignore", message="TF32 acceleration")   # torch's note on switching oneDNN
     print(machine())
+    print(f"threads: {threads} for numpy's BLAS and for torch" + ("" if THREADS else " (every core; --threads N to change)"))
     print()
     sizes = QUICK_SIZES if quick else SIZES
     if quick:
         print("--quick: a smoke run with few samples; its times are too noisy to quote.")
         print()
-    names = [n for n in CONTENDERS if n != "torch" or torch is not None]
-    print("Median time of forward + backward, interleaved samples; sizes (n_x, n_a, n_y, m, T_x)")
-    print(f"{'model':<6}{'size':<9}{'dtype':<9}" + "".join(f"{name:>15}" for name in names) +
-          f"{'vec./torch':>12}{'tut./vec.':>11}")
-    for model, setups in MODELS.items():
+    names = [n for n in CONTENDERS if not n.startswith("torch") or torch is not None]
+    print("Median time of forward + backward, interleaved samples")
+    print(f"{'model':<6}{'size':<9}{'dtype':<9}" + "".join(f"{name:>18}" for name in names))
+    results = []
+    for model in MODELS:
         for size_name, size in sizes.items():
             for dtype in (np.float64, np.float32):
-                runs = {name: setups[name](*inputs(setups["gates"], size, dtype)) for name in names}
-                check_agreement(runs, dtype)
-                medians = time_interleaved(runs, *BUDGET[size_name])[0]
-                vs_torch = f"{medians['vectorized'] / medians['torch']:.2f}" if "torch" in medians else "-"
+                medians = measure(model, size, dtype, names, BUDGET[size_name])
+                results.append((model, size_name, np.dtype(dtype).name, medians))
                 print(f"{model:<6}{size_name:<9}{np.dtype(dtype).name:<9}" +
-                      "".join(f"{format_time(medians[n]):>15}" for n in names) +
-                      f"{vs_torch:>12}{medians['tutorial path'] / medians['vectorized']:>11.2f}", flush=True)
+                      "".join(f"{format_time(medians[n]):>18}" for n in names), flush=True)
     print()
-    print("sizes: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
+    print("Ratios (below 1 means the first is faster)")
+    print(f"{'model':<6}{'size':<9}{'dtype':<9}{'vectorized/torch':>18}{'vec./torch no DNN':>19}"
+          f"{'vectorized/floor':>18}{'tutorial/vector.':>18}")
+    for model, size_name, dtype_name, medians in results:
+        print(f"{model:<6}{size_name:<9}{dtype_name:<9}{ratio(medians, 'vectorized', 'torch'):>18}"
+              f"{ratio(medians, 'vectorized', 'torch, no oneDNN'):>19}{ratio(medians, 'vectorized', 'floor'):>18}"
+              f"{ratio(medians, 'tutorial path', 'vectorized'):>18}")
+    print()
+    print("sizes (n_x, n_a, n_y, m, T_x): " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
 
 if __name__ == "__main__":
