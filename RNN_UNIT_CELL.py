@@ -19,43 +19,47 @@ import numpy as np
 
 from rnn_utils import softmax, tanh
 from validation import agreed_size, cast, check_array, check_cache, check_dims, check_parameters, check_shape, \
-    result_dtype
+    checks_wanted, result_dtype
 
 RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
+RNN_STATE_KEYS = ("Wax", "Waa", "ba")      # what the hidden states need: no output layer
 
 
-def check_rnn_parameters(parameters, n_x):
+def check_rnn_parameters(parameters, n_x, output_layer=True):
     """Check the RNN's parameters dict and return its dimensions.
 
     Arguments:
     parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
                   Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
     n_x -- number of input features, read from the input
+    output_layer -- False to check only what the hidden states need
+                    (Wax, Waa, ba; RNN_STATE_KEYS): Wya and by may be absent
 
     Returns:
-    dims -- dict with the sizes "n_x", "n_a" and "n_y"
+    dims -- dict with the sizes "n_x", "n_a" and, with the output layer, "n_y"
 
     Raises TypeError, KeyError or ValueError (see validation.py).
     """
-    check_parameters(parameters, RNN_PARAMETER_KEYS)
-    for key in RNN_PARAMETER_KEYS:
+    keys = RNN_PARAMETER_KEYS if output_layer else RNN_STATE_KEYS
+    check_parameters(parameters, keys)
+    for key in keys:
         check_array(key, parameters[key], 2)
     # n_a and n_y are what most of the arrays holding them say (Waa's rows first), so
     # the one array that disagrees is the one named; n_x comes from the input.
     p = parameters
-    dims = {"n_x": n_x,
-            "n_a": agreed_size([p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0], p["ba"].shape[0],
-                                p["Wya"].shape[1]]),
-            "n_y": agreed_size([p["Wya"].shape[0], p["by"].shape[0]])}
+    n_a_sources = [p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0], p["ba"].shape[0]]
+    dims = {"n_x": n_x, "n_a": agreed_size(n_a_sources + ([p["Wya"].shape[1]] if output_layer else []))}
     check_shape("Waa", parameters["Waa"], ("n_a", "n_a"), dims)
     check_shape("Wax", parameters["Wax"], ("n_a", "n_x"), dims)
     check_shape("ba", parameters["ba"], ("n_a", 1), dims)
-    check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
-    check_shape("by", parameters["by"], ("n_y", 1), dims)
+    if output_layer:
+        dims["n_y"] = agreed_size([p["Wya"].shape[0], p["by"].shape[0]])
+        check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
+        check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
 
 
-def rnn_cell_forward(xt, a_prev, parameters, validate=True):
+def rnn_cell_forward(xt, a_prev, parameters):
     """Run one time step of the RNN.
 
     Arguments:
@@ -67,16 +71,17 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
         Wya -- weights from the hidden state to the output, shape (n_y, n_a)
         ba -- hidden bias, shape (n_a, 1)
         by -- output bias, shape (n_y, 1)
-    validate -- check the arguments first and convert them to the computation's
-                dtype (validation.py's policy); rnn_forward, which has already
-                done both for the whole sequence, passes False
 
     Returns:
     a_next -- hidden state at time step t, shape (n_a, m)
     yt_pred -- prediction at time step t, shape (n_y, m)
     cache -- tuple (a_next, a_prev, xt, parameters), what rnn_cell_backward needs
+
+    The arguments are checked first and converted to the computation's dtype
+    (validation.py's policy), except when rnn_forward calls it: that has done
+    both for the whole sequence once (see validation.arguments_checked).
     """
-    if validate:
+    if checks_wanted():
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
         check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
@@ -100,7 +105,7 @@ def check_rnn_cell_cache(cache):
     return check_cache(cache, 4, "rnn_cell_forward", input_index=2, keys=("Wax", "Waa"))
 
 
-def rnn_cell_backward(da_next, cache, validate=True):
+def rnn_cell_backward(da_next, cache):
     """Backpropagate through one time step of the RNN.
 
     The hidden state's part of the loss only: the output layer (Wya, by) is not
@@ -110,8 +115,6 @@ def rnn_cell_backward(da_next, cache, validate=True):
     Arguments:
     da_next -- gradient of the loss with respect to a_next, shape (n_a, m)
     cache -- tuple (a_next, a_prev, xt, parameters) from rnn_cell_forward
-    validate -- check the arguments first and convert them to the computation's
-                dtype (rnn_backward, which has done both, passes False)
 
     Returns:
     gradients -- python dictionary containing:
@@ -120,8 +123,11 @@ def rnn_cell_backward(da_next, cache, validate=True):
         dWax -- gradient with respect to Wax, shape (n_a, n_x)
         dWaa -- gradient with respect to Waa, shape (n_a, n_a)
         dba -- gradient with respect to ba, shape (n_a, 1)
+
+    The arguments are checked first and converted to the computation's dtype,
+    except when rnn_backward calls it (it has done both).
     """
-    if validate:
+    if checks_wanted():
         a_next = check_rnn_cell_cache(cache)
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"),

@@ -1,6 +1,6 @@
 """Train a character-level RNN with truncated backpropagation through time.
 
-    python TruncatedBPTT.py                       # trains on this project's README.md
+    python TruncatedBPTT.py                       # trains on data/alice29.txt (Alice in Wonderland)
     python TruncatedBPTT.py --text my_book.txt    # on any UTF-8 text
     python TruncatedBPTT.py --help
 
@@ -35,6 +35,7 @@ from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, rnn_cell_forward
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
+from validation import arguments_checked
 
 # Training runs the vectorized passes (VectorizedRNN.py): the same numbers as the
 # tutorial's rnn_forward/rnn_backward to rounding (tests/test_vectorized.py and
@@ -42,7 +43,7 @@ from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
 FORWARD, BACKWARD = rnn_forward_vectorized, rnn_backward_vectorized
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_TEXT = os.path.join(HERE, "README.md")
+DEFAULT_TEXT = os.path.join(HERE, "data", "alice29.txt")   # public domain, see data/README.md
 DEFAULT_CHECKPOINT = os.path.join("checkpoints", "char_rnn.npz")
 # Each optimizer's step size means something different (Adagrad's and Adam's steps are
 # normalised, SGD's is not), so each has its own default, measured on the default run.
@@ -129,12 +130,13 @@ def sample(parameters, first_index, length, temperature, rng):
     a = np.zeros((hidden, 1))
     x = np.zeros((vocab_size, 1))
     index, drawn = first_index, []
-    for _ in range(length):
-        x[:] = 0
-        x[index] = 1
-        a, probabilities, _ = rnn_cell_forward(x, a, parameters, validate=False)
-        index = int(rng.choice(vocab_size, p=sharpen(probabilities[:, 0], temperature)))
-        drawn.append(index)
+    with arguments_checked():            # the model was checked by training: the cell skips its checks
+        for _ in range(length):
+            x[:] = 0
+            x[index] = 1
+            a, probabilities, _ = rnn_cell_forward(x, a, parameters)
+            index = int(rng.choice(vocab_size, p=sharpen(probabilities[:, 0], temperature)))
+            drawn.append(index)
     return drawn
 
 
@@ -368,7 +370,7 @@ class Progress:
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         prog=PROGRAM, description="Train a character-level RNN with truncated backpropagation through time.")
-    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: README.md)")
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: data/alice29.txt)")
     parser.add_argument("--hidden", type=positive(int, high=MAX_HIDDEN), default=None,
                         help="hidden units n_a (default 100, or the checkpoint's with --resume)")
     parser.add_argument("--seq-length", type=positive(int), default=25,

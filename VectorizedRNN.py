@@ -14,6 +14,9 @@ Forward.
     wait for the previous step: that short loop is all that stays sequential.
     Then the output layer of every step is again one product and one softmax:
     Y = softmax(Wya A + by), A the (n_a, T_x * m) matrix of all hidden states.
+    rnn_states_vectorized stops before the output layer, for a model with a
+    head of its own; rnn_forward_vectorized is the states and then the output
+    layer, and rnn_backward_vectorized takes the cache of either.
 
 Backward.
     dz<t> = (1 - a<t>^2) * (da<t> + Waa^T dz<t+1>)
@@ -45,6 +48,12 @@ each buffer is stored the way its busiest user wants it, allocated once per call
 - Y (n_y, T_x * m) and dx (n_x, T_x * m): the products that make y_pred
   and dx write their results as columns, step-major, which is faster for
   them than rows.
+
+Small functions build these layouts (inputs_as_columns, input_weights,
+gradients_as_rows, softmax_output and the views rows_as_sequence,
+columns_as_sequence and, for the gates, rows_by_gate); VectorizedLSTM.py
+and VectorizedGRU.py use the same ones.
+
 float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
 
@@ -70,42 +79,146 @@ copy it first if you want to edit it.
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
 n_y classes, m examples, T_x time steps.
 """
+from functools import partial
+
 import numpy as np
 
 import memory_pool
 from ForwardPropagation import check_sequence
-from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters
+from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, RNN_STATE_KEYS, check_rnn_parameters
 from validation import check_array, check_not_forward_output, check_parameters, check_shape, result_dtype
 
 
-def rnn_forward_vectorized(x, a0, parameters):
-    """Run the RNN over a whole sequence; only the recurrence is a Python loop.
+# ---------------------------------------------------------------- the layouts (shared with VectorizedLSTM/GRU.py)
+
+def inputs_as_columns(x, dtype):
+    """The inputs of every step side by side as columns, step-major, with a row of ones under them.
+
+    Arguments:
+    x -- inputs, shape (n_x, m, T_x)
+    dtype -- the dtype to compute in
+
+    Returns:
+    X -- shape (n_x + 1, T_x * m): column t*m + i is x<t> of example i, and
+         the last row is all ones (it carries the bias; see the docstring above)
+    """
+    n_x, m, T_x = x.shape
+    X = memory_pool.empty((n_x + 1, T_x, m), dtype)
+    X[:n_x] = x.transpose(0, 2, 1)     # (n_x, m, T_x) -> (n_x, T_x, m): a swap inside each feature's row
+    X[n_x] = 1
+    return X.reshape(n_x + 1, T_x * m)
+
+
+def input_weights(weights, biases, dtype):
+    """[W | b]^T for one product with inputs_as_columns: X^T [W | b]^T = (W x + b)^T of every step.
+
+    Arguments:
+    weights -- list of the input weights of each gate (or the one of the RNN), each (k, n_x)
+    biases -- list of the matching biases, each (k, 1)
+    dtype -- the dtype to compute in
+
+    Returns:
+    W_T -- shape (n_x + 1, total k): the gates' weights stacked side by side, as
+           columns, with the biases as the last row
+    """
+    W = np.concatenate([np.concatenate((w, b), axis=1) for w, b in zip(weights, biases)], axis=0)
+    return np.ascontiguousarray(W.T, dtype=dtype)
+
+
+def gradients_as_rows(da, dtype):
+    """The upstream gradient of every step as rows, step-major, like the states.
+
+    Arguments:
+    da -- gradient with respect to every hidden state, shape (n_a, m, T_x)
+    dtype -- the dtype to compute in
+
+    Returns:
+    D -- shape (T_x * m, n_a): row t*m + i is da<t> of example i (a new buffer, free to overwrite)
+    """
+    n_a, m, T_x = da.shape
+    D = memory_pool.empty((T_x * m, n_a), dtype)
+    steps = D.reshape(T_x, m, n_a)
+    for i in range(m):                 # a real transpose, one example at a time: what is moved stays in the cache
+        steps[:, i, :] = da[:, i, :].T
+    return D
+
+
+def rows_as_sequence(R, m):
+    """View step-major rows (T_x * m, n) in the tutorial's shape (n, m, T_x)."""
+    return R.reshape(-1, m, R.shape[1]).transpose(2, 1, 0)
+
+
+def columns_as_sequence(M, m):
+    """View step-major columns (n, T_x * m) in the tutorial's shape (n, m, T_x)."""
+    return M.reshape(M.shape[0], -1, m).transpose(0, 2, 1)
+
+
+def rows_by_gate(R, m, n_gates):
+    """View step-major rows of stacked gates (T_x * m, n_gates * n_a) as (T_x, n_gates, m, n_a).
+
+    Row t*m + i of R holds the gates of example i at step t side by side; the
+    view puts each gate of a step in its own (m, n_a) block, so that it can be
+    copied into (or from) a buffer where every gate of every step is contiguous.
+    """
+    n_a = R.shape[1] // n_gates
+    return R.reshape(-1, m, n_gates, n_a).transpose(0, 2, 1, 3)
+
+
+def softmax_output(states, Wy, by, dtype):
+    """The output layer of every step in one product, and the softmax of every column.
+
+    Arguments:
+    states -- hidden states of every step as rows, step-major, shape (T_x * m, n_a)
+    Wy -- output weights, shape (n_y, n_a)
+    by -- output bias, shape (n_y, 1)
+    dtype -- the dtype to compute in
+
+    Returns:
+    Y -- predictions as columns, step-major, shape (n_y, T_x * m)
+    """
+    Y = memory_pool.empty((Wy.shape[0], states.shape[0]), dtype)
+    np.dot(Wy.astype(dtype, copy=False), states.T, out=Y)
+    Y += by.astype(dtype, copy=False)
+    Y -= Y.max(axis=0)                 # softmax of every column, shifted by its max
+    np.exp(Y, out=Y)
+    Y *= 1 / Y.sum(axis=0)
+    return Y
+
+
+# ---------------------------------------------------------------- the RNN
+
+def rnn_states_vectorized(x, a0, parameters):
+    """Run the RNN's recurrence over a whole sequence: the hidden states only, no output layer.
+
+    For a model with its own head (a loss on the last state only, another
+    output layer, ...): rnn_backward_vectorized takes this cache too.
 
     Arguments:
     x -- inputs of every time step, shape (n_x, m, T_x)
     a0 -- initial hidden state, shape (n_a, m)
-    parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
-                  Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
+    parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1)
+                  (any other keys, such as Wya and by, are ignored)
 
     Returns:
     a -- hidden states of every step, shape (n_a, m, T_x) (a view, see above)
-    y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
     cache -- tuple (X, S, parameters) for rnn_backward_vectorized:
              X (n_x + 1, T_x * m) the inputs as columns, step-major, and a row of ones;
              S ((T_x + 1) * m, n_a) the states a<0>, a<1>, ..., a<T_x> as rows;
-             parameters in the computation's dtype
+             Wax, Waa, ba in the computation's dtype
     """
-    dims, dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)
-    n_x, m, T_x = x.shape
-    n_a, n_y = dims["n_a"], dims["n_y"]
-    p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_PARAMETER_KEYS}
+    dtype = check_sequence(x, a0, parameters, partial(check_rnn_parameters, output_layer=False),
+                           RNN_STATE_KEYS)[1]
+    return _rnn_states(x, a0, parameters, dtype)
 
-    X = memory_pool.empty((n_x + 1, T_x, m), dtype)
-    X[:n_x] = x.transpose(0, 2, 1)     # (n_x, m, T_x) -> (n_x, T_x, m): column t*m + i is x<t> of example i
-    X[n_x] = 1                         # the row of ones that carries the bias
-    X = X.reshape(n_x + 1, T_x * m)
-    W_T = np.empty((n_x + 1, n_a), dtype=dtype)        # [Wax | ba]^T
-    W_T[:n_x], W_T[n_x] = p["Wax"].T, p["ba"][:, 0]
+
+def _rnn_states(x, a0, parameters, dtype):
+    """rnn_states_vectorized without the argument checks (its callers have made them)."""
+    n_x, m, T_x = x.shape
+    n_a = a0.shape[0]
+    p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_STATE_KEYS}
+
+    X = inputs_as_columns(x, dtype)
+    W_T = input_weights([p["Wax"]], [p["ba"]], dtype)     # [Wax | ba]^T
     Waa_T = np.ascontiguousarray(p["Waa"].T)   # as rows, Waa a becomes a Waa^T
 
     S = memory_pool.empty(((T_x + 1) * m, n_a), dtype)    # a<0> in the first m rows, then a<1>, ...
@@ -120,16 +233,27 @@ def rnn_forward_vectorized(x, a0, parameters):
         block += recurrent
         np.tanh(block, out=block)      # z<t> is overwritten by a<t>: nothing else needs z
 
-    Y = memory_pool.empty((n_y, T_x * m), dtype)
-    np.dot(p["Wya"], states.T, out=Y)  # the output layer of every step in one product, as columns
-    Y += p["by"]
-    Y -= Y.max(axis=0)                 # softmax of every column, shifted by its max
-    np.exp(Y, out=Y)
-    Y *= 1 / Y.sum(axis=0)
+    return rows_as_sequence(states, m), (X, S, p)
 
-    a = states.reshape(T_x, m, n_a).transpose(2, 1, 0)
-    y_pred = Y.reshape(n_y, T_x, m).transpose(0, 2, 1)
-    return a, y_pred, (X, S, p)
+
+def rnn_forward_vectorized(x, a0, parameters):
+    """Run the RNN over a whole sequence; only the recurrence is a Python loop.
+
+    Arguments:
+    x -- inputs of every time step, shape (n_x, m, T_x)
+    a0 -- initial hidden state, shape (n_a, m)
+    parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
+                  Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
+
+    Returns:
+    a -- hidden states of every step, shape (n_a, m, T_x) (a view, see above)
+    y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
+    cache -- tuple (X, S, parameters) for rnn_backward_vectorized, as rnn_states_vectorized's
+    """
+    dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)[1]
+    a, cache = _rnn_states(x, a0, parameters, dtype)    # the states, then the output layer of every step
+    Y = softmax_output(cache[1][x.shape[1]:], parameters["Wya"], parameters["by"], dtype)
+    return a, columns_as_sequence(Y, x.shape[1]), cache
 
 
 def check_vectorized_cache(cache):
@@ -165,7 +289,7 @@ def rnn_backward_vectorized(da, cache):
     da -- upstream gradient of the loss with respect to every hidden state,
           shape (n_a, m, T_x), as for rnn_backward (not the gradient carried
           between steps: that is added here)
-    cache -- tuple returned by rnn_forward_vectorized
+    cache -- tuple returned by rnn_forward_vectorized or rnn_states_vectorized
 
     Returns:
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
@@ -179,10 +303,7 @@ def rnn_backward_vectorized(da, cache):
     X, S = X.astype(dtype, copy=False), S.astype(dtype, copy=False)
     Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
 
-    DZ = memory_pool.empty((T_x * m, n_a), dtype)     # dz<t> of every step, as rows like the states
-    DZ_steps = DZ.reshape(T_x, m, n_a)
-    for i in range(m):                 # da<t> as rows: transposed one example at a time
-        DZ_steps[:, i, :] = da[:, i, :].T
+    DZ = gradients_as_rows(da, dtype)  # becomes dz<t> of every step, as rows like the states
     da_carried = np.zeros((m, n_a), dtype=dtype)
     tanh_slope = np.empty((m, n_a), dtype=dtype)
     for t in reversed(range(T_x)):     # the only sequential part
@@ -198,5 +319,5 @@ def rnn_backward_vectorized(da, cache):
     dWaa = np.dot(DZ.T, S[:-m])        # S[:-m] holds a<0> ... a<T_x-1>: each step's a_prev
     dx = memory_pool.empty((n_x, T_x * m), dtype)
     np.dot(np.ascontiguousarray(Wax.T), DZ.T, out=dx)  # as columns, step-major
-    return {"dx": dx.reshape(n_x, T_x, m).transpose(0, 2, 1), "da0": da_carried.T,
+    return {"dx": columns_as_sequence(dx, m), "da0": da_carried.T,
             "dWax": np.ascontiguousarray(dW[:, :n_x]), "dWaa": dWaa, "dba": dW[:, n_x:].copy()}

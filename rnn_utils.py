@@ -17,6 +17,8 @@ from validation import as_real_array
 def softmax(x):
     """Turn scores into probabilities down each column.
 
+        softmax(x)[i, j] = exp(x[i, j]) / sum over k of exp(x[k, j])
+
     Arguments:
     x -- scores, numpy array of shape (n_y, ...) with the classes on axis 0,
          e.g. (n_y, m) for one time step or (n_y, m, T_x) for a sequence

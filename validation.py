@@ -60,11 +60,38 @@ shape, result_dtype on all of them and cast before computing; or use a
 helper that does (ForwardPropagation.check_sequence + cast for a pass over
 a sequence, check_cache for a cache, Optimizers' check_step for an update).
 """
+import contextvars
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 
 _COMPUTED = (np.dtype(np.float32), np.dtype(np.float64))
+
+# A pass over a sequence checks the whole sequence once and then calls its cell
+# T_x times: checking each of those calls again would repeat the same work. So
+# the pass runs its loop inside `arguments_checked()`, and a cell checks only
+# when `checks_wanted()`. This is a flag here and not an extra argument of the
+# cells so that a cell written as the tutorial writes it, without any extra
+# keyword, works with the passes unchanged. (A ContextVar is a global value of
+# which every thread has its own, so one thread never turns off another's checks.)
+_ARGUMENTS_CHECKED = contextvars.ContextVar("arguments_checked", default=False)
+
+
+@contextmanager
+def arguments_checked():
+    """Inside this block the cells skip their own checks: the caller has checked everything once."""
+    token = _ARGUMENTS_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _ARGUMENTS_CHECKED.reset(token)
+
+
+def checks_wanted():
+    """True when a cell is called on its own; False inside arguments_checked()."""
+    return not _ARGUMENTS_CHECKED.get()
+
 
 
 def _refusal(name, value):
@@ -292,7 +319,7 @@ def gate_keys(gates):
     return [k for g in gates for k in ("W" + g, "b" + g)] + ["Wy", "by"]
 
 
-def check_gated_parameters(parameters, gates, n_x):
+def check_gated_parameters(parameters, gates, n_x, output_layer=True):
     """Check the parameters of an LSTM or GRU cell and return their dimensions.
 
     Every gate g has a weight Wg of shape (n_a, n_a + n_x), applied to the
@@ -303,23 +330,65 @@ def check_gated_parameters(parameters, gates, n_x):
     parameters -- the parameters dict
     gates -- the gate letters, e.g. "fico" for the LSTM, "ruc" for the GRU
     n_x -- number of input features, read from the input
+    output_layer -- False to check only the gates (what the hidden states
+                    need): Wy and by may be absent, n_a is read from the
+                    first gate's weight
 
     Returns:
-    dims -- dict with the sizes "n_x", "n_a" and "n_y"
+    dims -- dict with the sizes "n_x", "n_a" and, with the output layer, "n_y"
     """
-    keys = gate_keys(gates)
+    keys = gate_keys(gates) if output_layer else gate_keys(gates)[:-2]
     check_parameters(parameters, keys)
     for key in keys:
         check_array(key, parameters[key], 2)
     p = parameters
-    # n_a is held by every gate (rows of Wg and bg, columns of Wg less n_x) and by Wy's columns
+    # n_a is held by every gate (rows of Wg and bg, columns of Wg less n_x) and by Wy's columns:
+    # the size most of them agree on wins, so the one array that disagrees is the one named
     n_a = agreed_size([size for g in gates for size in (p["W" + g].shape[0], p["b" + g].shape[0],
-                                                        p["W" + g].shape[1] - n_x)] + [p["Wy"].shape[1]])
-    dims = {"n_x": n_x, "n_a": n_a, "n_y": agreed_size([p["Wy"].shape[0], p["by"].shape[0]])}
+                                                        p["W" + g].shape[1] - n_x)]
+                      + ([p["Wy"].shape[1]] if output_layer else []))
+    dims = {"n_x": n_x, "n_a": n_a}
+    if output_layer:
+        dims["n_y"] = agreed_size([p["Wy"].shape[0], p["by"].shape[0]])
     dims["n_a + n_x"] = dims["n_a"] + n_x
     for g in gates:
         check_shape("W" + g, parameters["W" + g], ("n_a", "n_a + n_x"), dims)
         check_shape("b" + g, parameters["b" + g], ("n_a", 1), dims)
-    check_shape("Wy", parameters["Wy"], ("n_y", "n_a"), dims)
-    check_shape("by", parameters["by"], ("n_y", 1), dims)
+    if output_layer:
+        check_shape("Wy", parameters["Wy"], ("n_y", "n_a"), dims)
+        check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
+
+
+def check_state_parameters(name, parameters, n_x):
+    """Check the hidden-state parameters of one RNN inside a bigger model; give its n_a.
+
+    A bidirectional RNN holds two of these dicts (one per direction) and a
+    stacked RNN one per layer; the output layer is not part of them.
+
+    Arguments:
+    name -- how the caller names this dict in messages, e.g. "parameters['forward']"
+    parameters -- dict with Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1)
+    n_x -- number of input features this RNN reads
+
+    Returns:
+    n_a -- its number of hidden units
+
+    Raises TypeError if it is not a dict, KeyError naming a missing key,
+    ValueError naming a wrong shape, e.g.
+    "parameters['backward']['Wax']: expected shape (n_a, n_x) = (5, 3), got (5, 4)".
+    """
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(parameters).__name__}")
+    keys = ("Wax", "Waa", "ba")
+    for key in keys:
+        if key not in parameters:
+            raise KeyError(f"{name} is missing {key!r} (an RNN's hidden state needs {', '.join(keys)})")
+        check_array(f"{name}[{key!r}]", parameters[key], 2)
+    p = parameters                          # n_a: what most of the arrays holding it say (see agreed_size)
+    dims = {"n_x": n_x, "n_a": agreed_size([p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0],
+                                            p["ba"].shape[0]])}
+    check_shape(f"{name}['Waa']", parameters["Waa"], ("n_a", "n_a"), dims)
+    check_shape(f"{name}['Wax']", parameters["Wax"], ("n_a", "n_x"), dims)
+    check_shape(f"{name}['ba']", parameters["ba"], ("n_a", 1), dims)
+    return dims["n_a"]

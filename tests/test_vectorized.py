@@ -4,25 +4,14 @@ import itertools
 import numpy as np
 import pytest
 
-import memory_pool
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
-from helpers import random_rnn
-from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
+from helpers import random_rnn, recycled_memory  # noqa: F401 (autouse: every test runs twice, see helpers)
+from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized, rnn_states_vectorized
 
 SHAPES = [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (1, 4, 3, 2, 3), (3, 1, 2, 4, 3), (2, 3, 2, 1, 5),
           (4, 3, 2, 3, 1), (6, 8, 5, 7, 20)]
-
-
-@pytest.fixture(autouse=True, params=["pool for every size", "pool as shipped"])
-def recycled_memory(request, monkeypatch):
-    """Run every test twice: with the buffers of these small shapes recycled, and as shipped."""
-    if request.param == "pool for every size":
-        monkeypatch.setattr(memory_pool, "MIN_BYTES", 0)
-    memory_pool.release()
-    yield
-    memory_pool.release()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -118,3 +107,41 @@ def test_results_kept_from_one_call_survive_the_next_calls():
         del later, later_gradients
     for array, copy in zip(kept, copies):
         np.testing.assert_array_equal(array, copy)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_states_only_are_the_tutorial_states_and_backpropagate_the_same(shape, dtype, tolerance):
+    x, a0, parameters, da = random_rnn(*shape, seed=sum(shape) + 5, dtype=dtype)
+    a, _, caches = rnn_forward(x, a0, parameters)
+    states_only = {key: parameters[key] for key in ("Wax", "Waa", "ba")}   # no output layer at all
+    a_s, cache = rnn_states_vectorized(x, a0, states_only)
+    assert a_s.shape == a.shape and a_s.dtype == dtype
+    np.testing.assert_allclose(a_s, a, rtol=tolerance, atol=tolerance)
+    gradients = rnn_backward(da, caches)
+    gradients_s = rnn_backward_vectorized(da, cache)
+    assert set(gradients_s) == set(gradients)
+    for key in gradients:
+        assert gradients_s[key].dtype == dtype, key
+        np.testing.assert_allclose(gradients_s[key], gradients[key], rtol=tolerance,
+                                   atol=tolerance * max(1.0, np.abs(gradients[key]).max()), err_msg=key)
+
+
+def test_states_only_ignore_the_output_layer_but_check_the_rest():
+    x, a0, parameters, da = random_rnn(3, 5, 2, 4, 6, seed=6)
+    a_s = rnn_states_vectorized(x, a0, parameters)[0]      # Wya and by present: not needed, not read
+    np.testing.assert_array_equal(a_s, rnn_forward_vectorized(x, a0, parameters)[0])
+    bad_wya = {**parameters, "Wya": np.zeros((2, 7))}      # a wrong output layer is not the states' business
+    np.testing.assert_array_equal(rnn_states_vectorized(x, a0, bad_wya)[0], a_s)
+    for missing in ("Wax", "Waa", "ba"):
+        with pytest.raises(KeyError, match=f"parameters is missing '{missing}'"):
+            rnn_states_vectorized(x, a0, {k: v for k, v in parameters.items() if k != missing})
+    bad_calls = [(x, a0, {**parameters, "ba": parameters["ba"].ravel()}), (x, np.zeros((5, 3)), parameters),
+                 (x, a0, {**parameters, "Wax": np.zeros((5, 2))}), (x[:, :, :0], a0, parameters),
+                 (x.tolist(), a0, parameters), (x, a0, [1, 2]), (x, a0, {**parameters, "Waa": "Waa"})]
+    for args in bad_calls:            # the same errors, word for word, as the tutorial's rnn_forward
+        with pytest.raises(Exception) as expected:
+            rnn_forward(*args)
+        with pytest.raises(type(expected.value)) as got:
+            rnn_states_vectorized(*args)
+        assert str(got.value) == str(expected.value)
