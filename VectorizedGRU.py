@@ -48,8 +48,8 @@ import memory_pool
 from ForwardPropagation import check_sequence, gate_keys
 from GRU_UNIT_CELL import GRU_GATES
 from validation import check_array, check_gated_parameters, check_shape, result_dtype
-from VectorizedRNN import (columns_as_sequence, gradients_as_rows, input_weights, inputs_as_columns,
-                           rows_as_sequence, rows_by_gate, softmax_output)
+from VectorizedRNN import (check_vectorized_cache, columns_as_sequence, gradients_as_rows, input_weights,
+                           inputs_as_columns, rows_as_sequence, rows_by_gate, softmax_output)
 
 GRU_STATE_KEYS = tuple(gate_keys(GRU_GATES)[:-2])      # the gates' W and b: no output layer
 
@@ -167,14 +167,12 @@ def gru_backward_vectorized(da, cache):
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 5:
-        raise TypeError("cache must be the tuple (X, S, RA, GATES, parameters) returned by gru_forward_vectorized")
-    X, S, RA, GATES, p = cache
-    n_x, n_a = X.shape[0] - 1, S.shape[1]
-    m = S.shape[0] - X.shape[1]
-    T_x = X.shape[1] // m
+    *buffers, p, dims = check_vectorized_cache(cache, ('X', 'S', 'RA', 'GATES'), "gru_forward_vectorized or gru_states_vectorized",
+                                               [("W" + g, ("n_a", "n_a + n_x")) for g in "ruc"])
+    X, S, RA, GATES = buffers
+    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
     check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
     dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as gru_backward
     X, S, RA, GATES = (buffer.astype(dtype, copy=False) for buffer in (X, S, RA, GATES))
     recurrent, inputs, _ = stacked_weights({k: w.astype(dtype, copy=False) for k, w in p.items()}, n_a)

@@ -72,8 +72,8 @@ import memory_pool
 from ForwardPropagation import check_sequence, gate_keys
 from LSTM_UNIT_CELL import LSTM_GATES
 from validation import check_array, check_gated_parameters, check_shape, result_dtype
-from VectorizedRNN import (columns_as_sequence, gradients_as_rows, input_weights, inputs_as_columns,
-                           rows_as_sequence, rows_by_gate, softmax_output)
+from VectorizedRNN import (check_vectorized_cache, columns_as_sequence, gradients_as_rows, input_weights,
+                           inputs_as_columns, rows_as_sequence, rows_by_gate, softmax_output)
 
 STACK = "fioc"                 # order of the gate blocks in the stacked matrices: the sigmoid gates first
 SIGMOID_GATES = 3              # how many of them are sigmoids (f, i, o); the last block, c, is a tanh
@@ -196,14 +196,12 @@ def lstm_backward_vectorized(da, cache):
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 6:
-        raise TypeError("cache must be the tuple (X, S, C, TC, GATES, parameters) returned by lstm_forward_vectorized")
-    X, S, C, TC, GATES, p = cache
-    n_x, n_a = X.shape[0] - 1, S.shape[1]
-    m = S.shape[0] - X.shape[1]
-    T_x = X.shape[1] // m
+    *buffers, p, dims = check_vectorized_cache(cache, ('X', 'S', 'C', 'TC', 'GATES'), "lstm_forward_vectorized or lstm_states_vectorized",
+                                               [("W" + g, ("n_a", "n_a + n_x")) for g in "fico"])
+    X, S, C, TC, GATES = buffers
+    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
     check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
     dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as lstm_backward
     X, S, C, TC, GATES = (buffer.astype(dtype, copy=False) for buffer in (X, S, C, TC, GATES))
     recurrent, inputs, _ = stacked_weights({k: w.astype(dtype, copy=False) for k, w in p.items()}, n_a)

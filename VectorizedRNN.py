@@ -256,30 +256,41 @@ def rnn_forward_vectorized(x, a0, parameters):
     return a, columns_as_sequence(Y, x.shape[1]), cache
 
 
-def check_vectorized_cache(cache):
-    """Check that `cache` is what rnn_forward_vectorized returned; give X, S, parameters and the sizes.
+def check_vectorized_cache(cache, buffers=("X", "S"), produced_by="rnn_forward_vectorized or rnn_states_vectorized",
+                           weights=(("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a")))):
+    """Check a cache of the vectorized passes; give (its buffers..., parameters, sizes).
+
+    Arguments:
+    cache -- what the caller passed: the buffers, X and S first, then the parameters dict
+    buffers -- the names of the arrays before the parameters, e.g. ("X", "S") for the RNN
+    produced_by -- the forwards that make it, for the messages
+    weights -- (key, shape spec) of every weight the backward reads from the parameters
 
     X has T_x * m columns and S (T_x + 1) * m rows, so S has m more rows than
     X has columns: that is how m is read back, and why an X and an S of two
     different calls (or an m of 0) cannot pass.
+
+    Returns:
+    the tuple (*buffers, parameters, dims), dims with n_x, n_a, m, T_x
     """
-    check_not_forward_output(cache, "rnn_forward_vectorized")
-    if not isinstance(cache, tuple) or len(cache) != 3:
-        raise TypeError("cache must be the tuple (X, S, parameters) returned by rnn_forward_vectorized")
-    X, S, p = cache
-    check_array("X in the cache", X, 2)
-    check_array("S in the cache", S, 2)
-    check_parameters(p, ("Wax", "Waa"))
+    check_not_forward_output(cache, produced_by)
+    if not isinstance(cache, tuple) or len(cache) != len(buffers) + 1:
+        raise TypeError(f"cache must be the tuple ({', '.join(buffers)}, parameters) returned by {produced_by}")
+    for name, buffer in zip(buffers, cache):
+        check_array(f"{name} in the cache", buffer, 2 if name in ("X", "S") else None)
+    X, S, p = cache[0], cache[1], cache[-1]
+    check_parameters(p, tuple(key for key, _ in weights))
     m = S.shape[0] - X.shape[1]
     if m < 1 or X.shape[1] % m:
         raise ValueError(f"cache: X has {X.shape[1]} columns and S {S.shape[0]} rows, which no call of "
-                         f"rnn_forward_vectorized makes (S has m >= 1 rows more than X has columns, "
+                         f"{produced_by} makes (S has m >= 1 rows more than X has columns, "
                          f"X has T_x * m): X and S of different calls?")
     dims = {"n_x": X.shape[0] - 1, "n_a": S.shape[1], "m": m, "T_x": X.shape[1] // m}
-    for key, spec in (("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a"))):
+    dims["n_a + n_x"] = dims["n_a"] + dims["n_x"]
+    for key, spec in weights:
         check_array(f"{key} in the cache", p[key], 2)
         check_shape(f"{key} in the cache", p[key], spec, dims)
-    return X, S, p, dims
+    return (*cache, dims)
 
 
 def rnn_backward_vectorized(da, cache):

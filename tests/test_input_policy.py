@@ -20,7 +20,9 @@ from Loss import cross_entropy_loss, output_layer_backward, rnn_loss_and_gradien
 from LSTM_UNIT_CELL import lstm_cell_backward, lstm_cell_forward
 from RNN_UNIT_CELL import rnn_cell_backward, rnn_cell_forward
 from rnn_utils import sigmoid, softmax, tanh
-from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
+from VectorizedGRU import gru_backward_vectorized, gru_forward_vectorized, gru_states_vectorized
+from VectorizedLSTM import lstm_backward_vectorized, lstm_forward_vectorized, lstm_states_vectorized
+from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized, rnn_states_vectorized
 
 N_X, N_A, N_Y, M, T_X = 3, 4, 2, 5, 3
 
@@ -43,6 +45,11 @@ def arrays_in(value):
     return found
 
 
+def without_output_layer(parameters):
+    """The hidden-state parameters only: what the *_states functions read."""
+    return {key: value for key, value in parameters.items() if key not in ("Wya", "Wy", "by")}
+
+
 def forward_calls(seed=0):
     """name -> (function, arguments) for every public function that starts from inputs and parameters."""
     x, a0, rnn_p, _ = random_rnn(N_X, N_A, N_Y, M, T_X, seed=seed)
@@ -59,6 +66,11 @@ def forward_calls(seed=0):
         "lstm_forward": (lstm_forward, (x, a0, lstm_p)),
         "gru_forward": (gru_forward, (x, a0, gru_p)),
         "rnn_forward_vectorized": (rnn_forward_vectorized, (x, a0, rnn_p)),
+        "rnn_states_vectorized": (rnn_states_vectorized, (x, a0, without_output_layer(rnn_p))),
+        "lstm_forward_vectorized": (lstm_forward_vectorized, (x, a0, lstm_p)),
+        "lstm_states_vectorized": (lstm_states_vectorized, (x, a0, without_output_layer(lstm_p))),
+        "gru_forward_vectorized": (gru_forward_vectorized, (x, a0, gru_p)),
+        "gru_states_vectorized": (gru_states_vectorized, (x, a0, without_output_layer(gru_p))),
         "output_layer_backward": (output_layer_backward, (dz, a, rnn_p["Wya"])),
         "softmax": (softmax, (dz,)), "sigmoid": (sigmoid, (dz,)), "tanh": (tanh, (dz,)),
     }
@@ -69,7 +81,9 @@ BACKWARDS = {
     "rnn_cell_forward": (rnn_cell_backward, -1), "lstm_cell_forward": (lstm_cell_backward, -1),
     "gru_cell_forward": (gru_cell_backward, -1), "rnn_forward": (rnn_backward, -1),
     "lstm_forward": (lstm_backward, -1), "gru_forward": (gru_backward, -1),
-    "rnn_forward_vectorized": (rnn_backward_vectorized, -1),
+    "rnn_forward_vectorized": (rnn_backward_vectorized, -1), "rnn_states_vectorized": (rnn_backward_vectorized, -1),
+    "lstm_forward_vectorized": (lstm_backward_vectorized, -1), "lstm_states_vectorized": (lstm_backward_vectorized, -1),
+    "gru_forward_vectorized": (gru_backward_vectorized, -1), "gru_states_vectorized": (gru_backward_vectorized, -1),
 }
 
 
@@ -288,11 +302,13 @@ def test_a_zero_size_dimension_is_a_clear_error(name, letter):
         function(*arguments)
 
 
-def test_m_zero_in_the_vectorized_backward_is_not_a_zero_division():
-    _, _, (X, S, p) = rnn_forward_vectorized(*forward_calls()["rnn_forward_vectorized"][1])
-    empty_cache = (X, S[:X.shape[1]], p)                      # as many state rows as input columns: m = 0
-    with pytest.raises(ValueError, match="cache"):
-        rnn_backward_vectorized(np.zeros((N_A, 0, T_X)), empty_cache)
+@pytest.mark.parametrize("name", [name for name in sorted(BACKWARDS) if name.endswith("_vectorized")])
+def test_m_zero_or_buffers_of_two_calls_in_the_vectorized_backwards_are_clear_errors(name):
+    backward, upstream, cache = backward_call(name)
+    X, S = cache[0], cache[1]
+    for S_other in (S[:X.shape[1]], S[:X.shape[1] + 2]):     # m = 0; m = 2 that does not divide T_x * m = 15
+        with pytest.raises(ValueError, match="cache"):
+            backward(*upstream, (X, S_other, *cache[2:]))
 
 
 def test_the_loss_of_an_empty_batch_or_no_classes_is_a_clear_error():
@@ -326,7 +342,7 @@ def test_the_whole_output_of_a_forward_passed_as_the_cache(name):
     forward, arguments = forward_calls()[name]
     backward, upstream, _ = backward_call(name)
     outputs = forward(*arguments)
-    with pytest.raises(TypeError, match=re.escape(f"everything {name} returned")):
+    with pytest.raises(TypeError, match=f"everything ({name}|.* or {name}|{name} or .*) returned"):
         backward(*upstream, outputs)
 
 
