@@ -298,8 +298,10 @@ def cast(dtype, value, _converted=None):
         return value if value.dtype == dtype else value.astype(dtype)
     if not isinstance(value, (Mapping, tuple, list)):
         return value
-    items = value.values() if isinstance(value, Mapping) else value
-    if all(type(item) is np.ndarray and item.dtype == dtype for item in items):
+    for item in (value.values() if isinstance(value, Mapping) else value):
+        if type(item) is not np.ndarray or item.dtype != dtype:
+            break
+    else:
         return value                        # the common case: nothing to convert, nothing to walk
     _converted = {} if _converted is None else _converted
     if id(value) not in _converted:
