@@ -50,7 +50,6 @@ from functools import partial
 
 import numpy as np
 
-from checkpoint import positive
 import ForwardPropagation
 import GRU_UNIT_CELL
 import LSTM_UNIT_CELL
@@ -1021,7 +1020,7 @@ def main(argv=None):
                              help="remake an earlier exercises copy in DIR (its answers are overwritten)")
     grade_parser = commands.add_parser("grade", help="grade the exercises in DIR")
     grade_parser.add_argument("directory", metavar="DIR")
-    grade_parser.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT,
+    grade_parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                               help=f"seconds allowed per step (default {DEFAULT_TIMEOUT:g})")
     worker_parser = commands.add_parser("_worker")
     worker_parser.add_argument("directory")
