@@ -44,11 +44,11 @@ import sys
 import numpy as np
 
 from ForwardPropagation import gate_keys
+from checkpoint import UsageError, non_negative, positive
 from GRU_UNIT_CELL import GRU_GATES
 from LSTM_UNIT_CELL import LSTM_GATES
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
-from TruncatedBPTT import (DEFAULT_CHECKPOINT, DEFAULT_TEXT, UsageError, load_checkpoint, number, one_hot,
-                           read_text)
+from TruncatedBPTT import DEFAULT_CHECKPOINT, DEFAULT_TEXT, load_checkpoint, one_hot, read_text
 from VectorizedRNN import rnn_forward_vectorized
 from validation import check_array, check_gated_parameters, check_parameters, result_dtype
 
@@ -360,12 +360,9 @@ def read_model(path):
     """The parameters and vocabulary of a TruncatedBPTT.py checkpoint; UsageError if it is not one."""
     if not os.path.exists(path):
         raise UsageError(f"no checkpoint at {path} (train one with: python TruncatedBPTT.py --checkpoint {path})")
+    # load_checkpoint checks every array (kind, shape, finite values) and says what is wrong in one line
     loaded = load_checkpoint(path)
     parameters, chars = loaded[0], loaded[3]
-    try:
-        check_rnn_parameters(parameters, n_x=len(chars))
-    except (TypeError, ValueError) as error:
-        raise UsageError(f"{path} is not a checkpoint of TruncatedBPTT.py ({error})")
     return parameters, chars
 
 
@@ -425,7 +422,7 @@ def numpy_step(parameters):
     def step(index, a):
         x = np.zeros((vocab_size, 1))
         x[index] = 1
-        a, probabilities, _ = rnn_cell_forward(x, a, parameters, validate=False)
+        a, probabilities, _ = rnn_cell_forward(x, a, parameters)
         return probabilities[:, 0], a
     return step
 
@@ -477,9 +474,9 @@ def parse_arguments(argv):
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                         help=f"checkpoint written by TruncatedBPTT.py (default {DEFAULT_CHECKPOINT})")
     parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text to read (default: README.md)")
-    parser.add_argument("--length", type=number(int), default=200, help="characters to sample (default 200)")
-    parser.add_argument("--temperature", type=number(float), default=0.8, help="default 0.8")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the uniform draws (default 1)")
+    parser.add_argument("--length", type=positive(int, high=1_000_000), default=200, help="characters to sample (default 200)")
+    parser.add_argument("--temperature", type=positive(float), default=0.8, help="default 0.8")
+    parser.add_argument("--seed", type=non_negative(int), default=1, help="seed of the uniform draws (default 1)")
     return parser.parse_args(argv)
 
 

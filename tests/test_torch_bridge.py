@@ -315,11 +315,10 @@ def test_a_missing_or_broken_checkpoint_is_one_line(capsys, tmp_path, trained):
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a checkpoint at all")
     assert_one_line_error(run_bridge(capsys, "--checkpoint", str(broken), "--text", str(text)),
-                          "is not a checkpoint")
+                          f"{broken} is not a readable checkpoint")
     other = tmp_path / "other.npz"
     np.savez(other, weights=np.zeros(3))
-    assert_one_line_error(run_bridge(capsys, "--checkpoint", str(other), "--text", str(text)),
-                          "is not a checkpoint")
+    assert_one_line_error(run_bridge(capsys, "--checkpoint", str(other), "--text", str(text)), str(other))
 
 
 def test_a_text_with_characters_the_model_lacks_is_one_line(capsys, tmp_path, trained):
