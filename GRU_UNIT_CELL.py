@@ -9,6 +9,24 @@ two gates. With [a_prev; xt] the two columns stacked (a_prev on top):
     a_next  = ut * cct + (1 - ut) * a_prev          keep a_prev where ut is near 0
     yt_pred = softmax(Wy a_next + by)
 
+This is the GRU of Cho et al. (2014), the form the course teaches. Two
+differences from torch.nn.GRU (and cuDNN's GRU) matter when comparing:
+
+- Where the reset gate acts. Here it scales a_prev *before* the product:
+  Wc [rt * a_prev; xt]. torch scales the product *after* it:
+  W_in xt + b_in + rt * (W_hn a_prev + b_hn). The two are different
+  functions (they agree only if the candidate ignores a_prev), so no
+  choice of weights turns this cell into a torch.nn.GRU or back; Keras
+  offers both forms (reset_after=False is this one).
+- Which state the update gate keeps. Here a_next = ut * cct + (1 - ut) * a_prev,
+  so ut near 1 takes the new candidate; torch writes
+  h' = (1 - z) * n + z * h, so its z near 1 keeps the old state: ut plays
+  the role of 1 - z. That one maps exactly: 1 - sigmoid(s) = sigmoid(-s),
+  so z's weights are minus ours.
+
+TorchBridge.py's ChoGRU is a small torch module with these equations
+(tests/test_torch_bridge.py: it equals gru_forward and gru_backward).
+
 Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 """
 import numpy as np
