@@ -64,7 +64,7 @@ from VectorizedLSTM import lstm_backward_vectorized, lstm_forward_vectorized  # 
 
 SIZES = {"chapter": (8, 32, 4, 32, 100), "medium": (64, 128, 64, 32, 100), "large": (128, 256, 128, 64, 200)}
 QUICK_SIZES = {"tiny": (3, 5, 2, 10, 4), "small": (16, 32, 16, 8, 20)}
-BUDGET = {"chapter": (21, 2), "medium": (15, 1), "large": (7, 1), "tiny": (3, 2), "small": (3, 1)}   # samples, repeats
+BUDGET = {"chapter": (21, 2), "medium": (15, 1), "large": (5, 1), "tiny": (3, 2), "small": (3, 1)}   # samples, repeats
 CONTENDERS = ("tutorial path", "vectorized", "floor", "torch", "torch, no oneDNN")
 
 
@@ -150,11 +150,14 @@ def torch_gru_setup(x, a0, parameters, da):
             tensor.grad = None
         W_input = torch.cat([W[g][:, n_a:] for g in GRU_GATES])         # (3 n_a, n_x)
         inputs = torch.matmul(x_t, W_input.T) + torch.cat([b[g] for g in GRU_GATES])   # every step at once
+        # unbind, not inputs[t]: the backward of each slice would fill a gradient of the whole
+        # (T_x, m, 3 n_a) tensor, T_x times over; unbind's backward stacks the steps once
+        ru_inputs, c_inputs = (part.unbind(0) for part in inputs.split([2 * n_a, n_a], dim=2))
         W_ru, W_c = torch.cat([W["r"][:, :n_a], W["u"][:, :n_a]]).T, W["c"][:, :n_a].T
         h, states = h0[0], []
-        for t in range(x_t.shape[0]):
-            r, u = torch.sigmoid(inputs[t, :, :2 * n_a] + h @ W_ru).chunk(2, dim=1)
-            candidate = torch.tanh(inputs[t, :, 2 * n_a:] + (r * h) @ W_c)
+        for ru_input, c_input in zip(ru_inputs, c_inputs):
+            r, u = torch.sigmoid(ru_input + h @ W_ru).chunk(2, dim=1)
+            candidate = torch.tanh(c_input + (r * h) @ W_c)
             h = h + u * (candidate - h)
             states.append(h)
         a = torch.stack(states)
