@@ -20,7 +20,7 @@ import numpy as np
 from GRU_UNIT_CELL import GRU_GATES, check_gru_cell_cache, gru_cell_backward
 from LSTM_UNIT_CELL import LSTM_GATES, check_lstm_cell_cache, lstm_cell_backward
 from RNN_UNIT_CELL import check_rnn_cell_cache, rnn_cell_backward
-from validation import check_array, check_shape, result_dtype
+from validation import arguments_checked, check_array, check_shape, result_dtype
 
 
 def check_rnn_caches(caches):
@@ -68,15 +68,16 @@ def rnn_backward(da, caches):
     dba = np.zeros((n_a, 1), dtype=dtype)
     da_prevt = np.zeros((n_a, m), dtype=dtype)   # nothing flows back from after the last step
 
-    for t in reversed(range(T_x)):
-        # a<t> influences the loss directly (da[:, :, t]) and through a<t+1> (da_prevt).
-        # The sum is a new array: da itself is never written to.
-        gradients = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t], validate=False)
-        dx[:, :, t] = gradients["dxt"]
-        da_prevt = gradients["da_prev"]
-        dWax += gradients["dWax"]    # shared weights: add up every step's share
-        dWaa += gradients["dWaa"]
-        dba += gradients["dba"]
+    with arguments_checked():         # checked once above: the cells skip theirs
+        for t in reversed(range(T_x)):
+            # a<t> influences the loss directly (da[:, :, t]) and through a<t+1> (da_prevt).
+            # The sum is a new array: da itself is never written to.
+            gradients = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+            dx[:, :, t] = gradients["dxt"]
+            da_prevt = gradients["da_prev"]
+            dWax += gradients["dWax"]    # shared weights: add up every step's share
+            dWaa += gradients["dWaa"]
+            dba += gradients["dba"]
 
     da0 = da_prevt   # what is left after the first step is the gradient of a0
     return {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}
@@ -121,12 +122,13 @@ def lstm_backward(da, caches):
     da_prevt = np.zeros((n_a, m), dtype=dtype)   # both carried gradients start at zero
     dc_prevt = np.zeros((n_a, m), dtype=dtype)
 
-    for t in reversed(range(T_x)):
-        step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, cell_caches[t], validate=False)
-        dx[:, :, t] = step["dxt"]
-        da_prevt, dc_prevt = step["da_prev"], step["dc_prev"]
-        for key in gradients:                    # shared weights: add up every step's share
-            gradients[key] += step[key]
+    with arguments_checked():
+        for t in reversed(range(T_x)):
+            step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, cell_caches[t])
+            dx[:, :, t] = step["dxt"]
+            da_prevt, dc_prevt = step["da_prev"], step["dc_prev"]
+            for key in gradients:                    # shared weights: add up every step's share
+                gradients[key] += step[key]
 
     gradients["dx"] = dx
     gradients["da0"] = da_prevt
@@ -155,12 +157,13 @@ def gru_backward(da, caches):
     gradients.update({"db" + g: np.zeros((n_a, 1), dtype=dtype) for g in GRU_GATES})
     da_prevt = np.zeros((n_a, m), dtype=dtype)
 
-    for t in reversed(range(T_x)):
-        step = gru_cell_backward(da[:, :, t] + da_prevt, cell_caches[t], validate=False)
-        dx[:, :, t] = step["dxt"]
-        da_prevt = step["da_prev"]
-        for key in gradients:
-            gradients[key] += step[key]
+    with arguments_checked():
+        for t in reversed(range(T_x)):
+            step = gru_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+            dx[:, :, t] = step["dxt"]
+            da_prevt = step["da_prev"]
+            for key in gradients:
+                gradients[key] += step[key]
 
     gradients["dx"] = dx
     gradients["da0"] = da_prevt

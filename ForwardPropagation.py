@@ -13,7 +13,7 @@ import numpy as np
 from GRU_UNIT_CELL import GRU_GATES, gru_cell_forward
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
-from validation import check_array, check_gated_parameters, check_shape, result_dtype
+from validation import arguments_checked, check_array, check_gated_parameters, check_shape, result_dtype
 
 
 def check_sequence(x, a0, parameters, check_cell_parameters, keys):
@@ -73,12 +73,12 @@ def rnn_forward(x, a0, parameters):
     caches = []
 
     a_next = a0
-    for t in range(T_x):
-        # The arguments were checked once above, for every step at once.
-        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters, validate=False)
-        a[:, :, t] = a_next          # keep the hidden state of step t
-        y_pred[:, :, t] = yt_pred    # and its prediction
-        caches.append(cache)
+    with arguments_checked():        # checked once above, for every step at once: the cells skip theirs
+        for t in range(T_x):
+            a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
+            a[:, :, t] = a_next          # keep the hidden state of step t
+            y_pred[:, :, t] = yt_pred    # and its prediction
+            caches.append(cache)
 
     caches = (caches, x)
     return a, y_pred, caches
@@ -110,12 +110,13 @@ def lstm_forward(x, a0, parameters):
 
     a_next = a0
     c_next = np.zeros((n_a, m), dtype=dtype)    # the cell state starts empty
-    for t in range(T_x):
-        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters, validate=False)
-        a[:, :, t] = a_next
-        c[:, :, t] = c_next
-        y[:, :, t] = yt
-        caches.append(cache)
+    with arguments_checked():
+        for t in range(T_x):
+            a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+            a[:, :, t] = a_next
+            c[:, :, t] = c_next
+            y[:, :, t] = yt
+            caches.append(cache)
 
     return a, y, c, (caches, x)
 
@@ -143,10 +144,11 @@ def gru_forward(x, a0, parameters):
     caches = []
 
     a_next = a0
-    for t in range(T_x):
-        a_next, yt_pred, cache = gru_cell_forward(x[:, :, t], a_next, parameters, validate=False)
-        a[:, :, t] = a_next
-        y_pred[:, :, t] = yt_pred
-        caches.append(cache)
+    with arguments_checked():
+        for t in range(T_x):
+            a_next, yt_pred, cache = gru_cell_forward(x[:, :, t], a_next, parameters)
+            a[:, :, t] = a_next
+            y_pred[:, :, t] = yt_pred
+            caches.append(cache)
 
     return a, y_pred, (caches, x)

@@ -14,12 +14,12 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_cache, check_gated_parameters, check_shape
+from validation import check_array, check_cache, check_gated_parameters, check_shape, checks_wanted
 
 GRU_GATES = "ruc"
 
 
-def gru_cell_forward(xt, a_prev, parameters, validate=True):
+def gru_cell_forward(xt, a_prev, parameters):
     """Run one time step of the GRU.
 
     Arguments:
@@ -29,14 +29,16 @@ def gru_cell_forward(xt, a_prev, parameters, validate=True):
         Wr, Wu, Wc -- weights, each of shape (n_a, n_a + n_x)
         br, bu, bc -- biases, each of shape (n_a, 1)
         Wy -- output weights, shape (n_y, n_a); by -- output bias, shape (n_y, 1)
-    validate -- check the arguments first (gru_forward passes False)
 
     Returns:
     a_next -- hidden state, shape (n_a, m)
     yt_pred -- prediction, shape (n_y, m)
     cache -- tuple (a_next, a_prev, xt, rt, ut, cct, parameters)
+
+    The arguments are checked first, except when gru_forward calls it (it has
+    checked the whole sequence once; see validation.arguments_checked).
     """
-    if validate:
+    if checks_wanted():
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
         dims = check_gated_parameters(parameters, GRU_GATES, n_x=xt.shape[0])
@@ -59,20 +61,21 @@ def check_gru_cell_cache(cache):
     return check_cache(cache, 7, "gru_cell_forward")
 
 
-def gru_cell_backward(da_next, cache, validate=True):
+def gru_cell_backward(da_next, cache):
     """Backpropagate through one time step of the GRU.
 
     Arguments:
     da_next -- gradient of the loss with respect to a_next, shape (n_a, m)
     cache -- tuple from gru_cell_forward
-    validate -- check the arguments first (gru_backward passes False)
 
     Returns:
     gradients -- python dictionary containing:
         dxt (n_x, m), da_prev (n_a, m),
         dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
+
+    The arguments are checked first, except when gru_backward calls it.
     """
-    if validate:
+    if checks_wanted():
         a_next = check_gru_cell_cache(cache)
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"), {"n_a": a_next.shape[0], "m": a_next.shape[1]})

@@ -19,12 +19,12 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_cache, check_gated_parameters, check_shape
+from validation import check_array, check_cache, check_gated_parameters, check_shape, checks_wanted
 
 LSTM_GATES = "fico"
 
 
-def lstm_cell_forward(xt, a_prev, c_prev, parameters, validate=True):
+def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     """Run one time step of the LSTM.
 
     Arguments:
@@ -35,15 +35,17 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters, validate=True):
         Wf, Wi, Wc, Wo -- gate weights, each of shape (n_a, n_a + n_x)
         bf, bi, bc, bo -- gate biases, each of shape (n_a, 1)
         Wy -- output weights, shape (n_y, n_a); by -- output bias, shape (n_y, 1)
-    validate -- check the arguments first (lstm_forward passes False)
 
     Returns:
     a_next -- hidden state, shape (n_a, m)
     c_next -- cell state, shape (n_a, m)
     yt_pred -- prediction, shape (n_y, m)
     cache -- tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+
+    The arguments are checked first, except when lstm_forward calls it (it has
+    checked the whole sequence once; see validation.arguments_checked).
     """
-    if validate:
+    if checks_wanted():
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
         check_array("c_prev", c_prev, 2)
@@ -70,7 +72,7 @@ def check_lstm_cell_cache(cache):
     return check_cache(cache, 10, "lstm_cell_forward")
 
 
-def lstm_cell_backward(da_next, dc_next, cache, validate=True):
+def lstm_cell_backward(da_next, dc_next, cache):
     """Backpropagate through one time step of the LSTM.
 
     Gives the gradients of sum(a_next * da_next) + sum(c_next * dc_next).
@@ -81,14 +83,15 @@ def lstm_cell_backward(da_next, dc_next, cache, validate=True):
     da_next -- gradient with respect to a_next, shape (n_a, m)
     dc_next -- gradient with respect to c_next from later steps, shape (n_a, m)
     cache -- tuple from lstm_cell_forward
-    validate -- check the arguments first (lstm_backward passes False)
 
     Returns:
     gradients -- python dictionary containing:
         dxt (n_x, m), da_prev (n_a, m), dc_prev (n_a, m),
         dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
+
+    The arguments are checked first, except when lstm_backward calls it.
     """
-    if validate:
+    if checks_wanted():
         a_next = check_lstm_cell_cache(cache)
         dims = {"n_a": a_next.shape[0], "m": a_next.shape[1]}
         for name, value in (("da_next", da_next), ("dc_next", dc_next)):

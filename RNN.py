@@ -1,16 +1,17 @@
 """Run the RNN forward and backward on the tutorial's data (tutorial step 6).
 
-    python RNN.py
+    python RNN.py                  # the original tutorial's data and numbers
+    python RNN.py --order course   # the course notebook's draw order (Waa before Wax)
 
 Prints a few entries of every result together with its shape, the same
 entries the original tutorial prints, so they can be compared with it.
 Sizes: n_x = 3 inputs, n_a = 5 hidden units, n_y = 2 classes, m = 10
 examples, T_x = 4 time steps.
 """
-import numpy as np
+import argparse
 
 from BackwardPropagation import rnn_backward
-from DataGenerator import DataGenerator
+from DataGenerator import DRAW_ORDERS, DataGenerator
 from ForwardPropagation import rnn_forward
 
 
@@ -19,8 +20,15 @@ def show(label, value):
     print(f"{label:<62} {value}")
 
 
-def main():
-    x, a0, parameters, da = DataGenerator()
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Run the RNN forward and backward on seeded data.")
+    parser.add_argument("--order", choices=DRAW_ORDERS, default="tutorial",
+                        help="the order of DataGenerator's draws: the original tutorial's (default) "
+                             "or the course notebook's forward test (Waa before Wax)")
+    args = parser.parse_args(argv)
+    x, a0, parameters, da = DataGenerator(args.order)
+    if args.order == "course":
+        print("DataGenerator(order='course'): Waa drawn before Wax, as in the course's rnn_forward test\n")
 
     a, y_pred, caches = rnn_forward(x, a0, parameters)
     print("Forward propagation: rnn_forward(x, a0, parameters)")

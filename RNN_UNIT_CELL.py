@@ -18,7 +18,7 @@ Every vector is a column; a batch of m examples is m columns side by side.
 import numpy as np
 
 from rnn_utils import softmax, tanh
-from validation import check_array, check_cache, check_parameters, check_shape
+from validation import check_array, check_cache, check_parameters, check_shape, checks_wanted
 
 RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
 RNN_STATE_KEYS = ("Wax", "Waa", "ba")      # what the hidden states need: no output layer
@@ -56,7 +56,7 @@ def check_rnn_parameters(parameters, n_x, output_layer=True):
     return dims
 
 
-def rnn_cell_forward(xt, a_prev, parameters, validate=True):
+def rnn_cell_forward(xt, a_prev, parameters):
     """Run one time step of the RNN.
 
     Arguments:
@@ -68,15 +68,16 @@ def rnn_cell_forward(xt, a_prev, parameters, validate=True):
         Wya -- weights from the hidden state to the output, shape (n_y, n_a)
         ba -- hidden bias, shape (n_a, 1)
         by -- output bias, shape (n_y, 1)
-    validate -- check the arguments first (rnn_forward, which has already
-                checked the whole sequence, passes False)
 
     Returns:
     a_next -- hidden state at time step t, shape (n_a, m)
     yt_pred -- prediction at time step t, shape (n_y, m)
     cache -- tuple (a_next, a_prev, xt, parameters), what rnn_cell_backward needs
+
+    The arguments are checked first, except when rnn_forward calls it: that
+    has checked the whole sequence once (see validation.arguments_checked).
     """
-    if validate:
+    if checks_wanted():
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
         dims = check_rnn_parameters(parameters, n_x=xt.shape[0])
@@ -97,7 +98,7 @@ def check_rnn_cell_cache(cache):
     return check_cache(cache, 4, "rnn_cell_forward")
 
 
-def rnn_cell_backward(da_next, cache, validate=True):
+def rnn_cell_backward(da_next, cache):
     """Backpropagate through one time step of the RNN.
 
     The hidden state's part of the loss only: the output layer (Wya, by) is not
@@ -107,7 +108,6 @@ def rnn_cell_backward(da_next, cache, validate=True):
     Arguments:
     da_next -- gradient of the loss with respect to a_next, shape (n_a, m)
     cache -- tuple (a_next, a_prev, xt, parameters) from rnn_cell_forward
-    validate -- check the arguments first (rnn_backward passes False)
 
     Returns:
     gradients -- python dictionary containing:
@@ -116,8 +116,10 @@ def rnn_cell_backward(da_next, cache, validate=True):
         dWax -- gradient with respect to Wax, shape (n_a, n_x)
         dWaa -- gradient with respect to Waa, shape (n_a, n_a)
         dba -- gradient with respect to ba, shape (n_a, 1)
+
+    The arguments are checked first, except when rnn_backward calls it.
     """
-    if validate:
+    if checks_wanted():
         a_next = check_rnn_cell_cache(cache)
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"),

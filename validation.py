@@ -11,9 +11,35 @@ Dimension letters used in the messages (the tutorial's):
     n_x  input features      n_a  hidden units      n_y  output classes
     m    examples per batch  T_x  time steps
 """
+import contextvars
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
+
+# A pass over a sequence checks the whole sequence once and then calls its cell
+# T_x times: checking each of those calls again would repeat the same work. So
+# the pass runs its loop inside `arguments_checked()`, and a cell checks only
+# when `checks_wanted()`. This is a flag here and not an extra argument of the
+# cells so that a cell written as the tutorial writes it, without any extra
+# keyword, works with the passes unchanged. (A ContextVar is a global value of
+# which every thread has its own, so one thread never turns off another's checks.)
+_ARGUMENTS_CHECKED = contextvars.ContextVar("arguments_checked", default=False)
+
+
+@contextmanager
+def arguments_checked():
+    """Inside this block the cells skip their own checks: the caller has checked everything once."""
+    token = _ARGUMENTS_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _ARGUMENTS_CHECKED.reset(token)
+
+
+def checks_wanted():
+    """True when a cell is called on its own; False inside arguments_checked()."""
+    return not _ARGUMENTS_CHECKED.get()
 
 
 def check_array(name, value, ndim):
@@ -127,3 +153,35 @@ def check_gated_parameters(parameters, gates, n_x, output_layer=True):
     if output_layer:
         check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
+
+
+def check_state_parameters(name, parameters, n_x):
+    """Check the hidden-state parameters of one RNN inside a bigger model; give its n_a.
+
+    A bidirectional RNN holds two of these dicts (one per direction) and a
+    stacked RNN one per layer; the output layer is not part of them.
+
+    Arguments:
+    name -- how the caller names this dict in messages, e.g. "parameters['forward']"
+    parameters -- dict with Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1)
+    n_x -- number of input features this RNN reads
+
+    Returns:
+    n_a -- its number of hidden units, read from Waa
+
+    Raises TypeError if it is not a dict, KeyError naming a missing key,
+    ValueError naming a wrong shape, e.g.
+    "parameters['backward']['Wax']: expected shape (n_a, n_x) = (5, 3), got (5, 4)".
+    """
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(parameters).__name__}")
+    keys = ("Wax", "Waa", "ba")
+    for key in keys:
+        if key not in parameters:
+            raise KeyError(f"{name} is missing {key!r} (an RNN's hidden state needs {', '.join(keys)})")
+        check_array(f"{name}[{key!r}]", parameters[key], 2)
+    dims = {"n_x": n_x, "n_a": parameters["Waa"].shape[0]}
+    check_shape(f"{name}['Waa']", parameters["Waa"], ("n_a", "n_a"), dims)
+    check_shape(f"{name}['Wax']", parameters["Wax"], ("n_a", "n_x"), dims)
+    check_shape(f"{name}['ba']", parameters["ba"], ("n_a", 1), dims)
+    return dims["n_a"]

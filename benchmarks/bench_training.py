@@ -46,11 +46,14 @@ def main():
         return optimizer.update(parameters, clipped), a_prev
 
     a_prev = np.zeros((hidden, m))
+    print(f"training {iterations} iterations; progress every {max(1, iterations // 10)} on stderr", flush=True)
     began = time.perf_counter()
     for i in range(iterations):
         if i % chunks == 0:
             a_prev = np.zeros((hidden, m))
         parameters, a_prev = iteration_step(i, parameters, a_prev)
+        if (i + 1) % max(1, iterations // 10) == 0:      # a minute without a word looks like a hang
+            print(f"  iteration {i + 1}/{iterations}, {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - began
     end_loss = tb.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
 

@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from BackwardPropagation import rnn_backward  # noqa: E402
 from ForwardPropagation import rnn_forward  # noqa: E402
 from RNN_UNIT_CELL import rnn_cell_backward, rnn_cell_forward  # noqa: E402
+from validation import arguments_checked  # noqa: E402
 
 
 def rnn_forward_unchecked(x, a0, parameters):
@@ -26,11 +27,12 @@ def rnn_forward_unchecked(x, a0, parameters):
     a = np.zeros((n_a, m, T_x), dtype=x.dtype)
     y_pred = np.zeros((n_y, m, T_x), dtype=x.dtype)
     caches, a_next = [], a0
-    for t in range(T_x):
-        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters, validate=False)
-        a[:, :, t] = a_next
-        y_pred[:, :, t] = yt_pred
-        caches.append(cache)
+    with arguments_checked():
+        for t in range(T_x):
+            a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
+            a[:, :, t] = a_next
+            y_pred[:, :, t] = yt_pred
+            caches.append(cache)
     return a, y_pred, (caches, x)
 
 
@@ -43,13 +45,14 @@ def rnn_backward_unchecked(da, caches):
     dWaa = np.zeros((n_a, n_a), dtype=da.dtype)
     dba = np.zeros((n_a, 1), dtype=da.dtype)
     da_prevt = np.zeros((n_a, m), dtype=da.dtype)
-    for t in reversed(range(T_x)):
-        gradients = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t], validate=False)
-        dx[:, :, t] = gradients["dxt"]
-        da_prevt = gradients["da_prev"]
-        dWax += gradients["dWax"]
-        dWaa += gradients["dWaa"]
-        dba += gradients["dba"]
+    with arguments_checked():
+        for t in reversed(range(T_x)):
+            gradients = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+            dx[:, :, t] = gradients["dxt"]
+            da_prevt = gradients["da_prev"]
+            dWax += gradients["dWax"]
+            dWaa += gradients["dWaa"]
+            dba += gradients["dba"]
     return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
 
 

@@ -31,3 +31,11 @@ def test_committed_images_are_the_ones_the_readme_shows():
     for name in FIGURES:
         assert os.path.exists(os.path.join(ROOT, "Images", name)), name
         assert f"Images/{name}" in readme, name
+
+
+def test_without_a_folder_nothing_is_drawn_and_the_user_is_told_to_name_one(tmp_path):
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "DrawFigures.py")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "the following arguments are required: --out" in result.stderr
+    assert list(tmp_path.iterdir()) == []

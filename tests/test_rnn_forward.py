@@ -42,20 +42,45 @@ def test_rnn_forward_matches_a_loop_written_from_the_equations():
     np.testing.assert_array_equal(cell_caches[3][1], a[:, :, 2])  # then the state before
 
 
-def test_data_generator_draws_in_the_tutorials_order():
-    x, a0, parameters, da = DataGenerator()
+@pytest.mark.parametrize("order, parameter_order", [
+    ("tutorial", ["Wax", "Waa", "Wya", "ba", "by"]),       # the original tutorial's DataGenerator
+    ("course", ["Waa", "Wax", "Wya", "ba", "by"]),         # the course notebook's rnn_forward test
+])
+def test_data_generator_draws_in_the_order_asked_for(order, parameter_order):
+    shapes = {"x": (3, 10, 4), "a0": (5, 10), "Wax": (5, 3), "Waa": (5, 5),
+              "Wya": (2, 5), "ba": (5, 1), "by": (2, 1), "da": (5, 10, 4)}
+    x, a0, parameters, da = DataGenerator(order)
     np.random.seed(1)
-    expected = [("x", (3, 10, 4)), ("a0", (5, 10)), ("Wax", (5, 3)), ("Waa", (5, 5)),
-                ("Wya", (2, 5)), ("ba", (5, 1)), ("by", (2, 1)), ("da", (5, 10, 4))]
     got = {"x": x, "a0": a0, "da": da, **parameters}
-    for name, shape in expected:
-        np.testing.assert_array_equal(got[name], np.random.randn(*shape), err_msg=name)
+    for name in ["x", "a0"] + parameter_order + ["da"]:
+        np.testing.assert_array_equal(got[name], np.random.randn(*shapes[name]), err_msg=name)
     assert set(parameters) == {"Wax", "Waa", "Wya", "ba", "by"}
+
+
+def test_data_generator_defaults_to_the_tutorials_order_and_refuses_others():
+    for expected, got in zip(DataGenerator("tutorial"), DataGenerator()):
+        if isinstance(expected, dict):
+            assert all(np.array_equal(expected[k], got[k]) for k in expected)
+        else:
+            np.testing.assert_array_equal(expected, got)
+    with pytest.raises(ValueError, match="order must be one of 'tutorial', 'course', got 'Course'"):
+        DataGenerator("Course")
+
+
+def test_forward_in_the_course_order_matches_the_course_published_values():
+    # The course notebook's rnn_forward test draws Waa before Wax and publishes
+    # these expected outputs (its reference implementation, not this project's code).
+    x, a0, parameters, _ = DataGenerator("course")
+    a, y_pred, caches = rnn_forward(x, a0, parameters)
+    np.testing.assert_allclose(a[4][1], [-0.99999375, 0.77911235, -0.99861469, -0.99833267], atol=1e-8)
+    np.testing.assert_allclose(y_pred[1][3], [0.79560373, 0.86224861, 0.11118257, 0.81515947], atol=1e-8)
+    np.testing.assert_allclose(caches[1][1][3], [-1.1425182, -0.34934272, -0.20889423, 0.58662319], atol=1e-8)
 
 
 def test_backward_on_the_tutorial_data_matches_the_course_published_values():
     # The course that the tutorial follows publishes these expected outputs of
-    # rnn_backward for exactly this seed and order of draws (its reference
+    # rnn_backward for exactly this seed and order of draws (its rnn_backward test
+    # draws Wax before Waa, like the original tutorial; its reference
     # implementation, not this project's code).
     from BackwardPropagation import rnn_backward
     x, a0, parameters, da = DataGenerator()

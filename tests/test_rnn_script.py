@@ -36,3 +36,15 @@ def test_lstm_and_gru_scripts_print_both_passes():
         assert out.index("Forward propagation") < out.index("Backward propagation")
         for key in keys + ["a[4][1]", "['dx'][1][2]", "['da0'][2][3]", "(n_a, n_a + n_x):"]:
             assert key in out, (script, key)
+
+
+def test_rnn_script_in_the_course_order_says_so_and_prints_the_course_forward_values():
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "RNN.py"), "--order", "course"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("DataGenerator(order='course'): Waa drawn before Wax")
+    # the course notebook's expected a[4][1] for its rnn_forward test
+    assert "[-0.99999375  0.77911235 -0.99861469 -0.99833267]" in result.stdout
+    bad = subprocess.run([sys.executable, os.path.join(ROOT, "RNN.py"), "--order", "notebook"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "invalid choice: 'notebook'" in bad.stderr
