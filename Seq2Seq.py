@@ -60,35 +60,19 @@ import time
 
 import numpy as np
 
-from BackwardPropagation import lstm_backward
-from ForwardPropagation import lstm_forward
+from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive,
+                        save_arrays, signals_ignored)
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
-from Loss import cross_entropy_loss, output_layer_backward
 from Optimizers import Adam, clip_global_norm
-from TruncatedBPTT import number, one_hot
-from rnn_utils import softmax
-from validation import check_array, check_parameters, check_shape
+from sequence_training import output_loss
+from TruncatedBPTT import exit_status, one_hot
+from validation import arguments_checked, check_array, check_parameters, check_shape
+from VectorizedLSTM import lstm_backward_vectorized, lstm_states_vectorized
 
 
-# ---------------------------------------------------------------- the LSTM passes we compose
-
-def lstm_states_loop(x, a0, parameters):
-    """The hidden states of the tutorial-style lstm_forward, without its output layer.
-
-    Stand-in for VectorizedLSTM.lstm_states_vectorized (same results): lstm_forward
-    wants an output layer, so it gets a throw-away one of zeros.
-
-    Returns a (n_a, m, T_x), c (n_a, m, T_x), cache for lstm_backward.
-    """
-    n_a = a0.shape[0]
-    gates = {key: parameters[key] for g in LSTM_GATES for key in ("W" + g, "b" + g)}
-    gates["Wy"], gates["by"] = np.zeros((1, n_a), a0.dtype), np.zeros((1, 1), a0.dtype)
-    a, _, c, cache = lstm_forward(x, a0, gates)
-    return a, c, cache
-
-
-# The sequence passes the model is built from: hidden states forward, gradients back.
-LSTM_STATES, LSTM_STATES_BACKWARD = lstm_states_loop, lstm_backward
+# The sequence passes the model is built from: hidden states forward, gradients back
+# (VectorizedLSTM.py: the numbers of lstm_forward/lstm_backward, a few times faster).
+LSTM_STATES, LSTM_STATES_BACKWARD = lstm_states_vectorized, lstm_backward_vectorized
 
 
 # ---------------------------------------------------------------- the data
@@ -249,32 +233,57 @@ def encode_question(parameters, x_enc):
     return a_enc[:, :, -1], cache
 
 
-def seq2seq_loss_and_gradients(parameters, x_enc, x_dec, targets, peeky):
-    """The loss of a batch with teacher forcing, and its gradient with respect to every parameter.
+def seq2seq_forward(parameters, x_enc, x_dec, peeky):
+    """The forward pass with teacher forcing, up to the decoder's hidden states.
 
     Arguments:
     parameters -- dict with PARAMETER_KEYS (see init_parameters)
     x_enc -- the questions, one-hot, shape (V, m, T_e)
     x_dec -- the decoder's inputs, one-hot: the true answer behind the separator, (V, m, T_d)
-    targets -- the symbol each decoder step must write, int array (m, T_d)
     peeky -- feed the encoder's state to every decoder step
+
+    Returns:
+    a_dec -- the decoder's hidden states, (n_a, m, T_d): the output layer reads them
+    caches -- (encoder cache, decoder cache) for seq2seq_loss_and_gradients
+    """
+    check_model(parameters, x_enc, x_dec, peeky)
+    h, encoder_cache = encode_question(parameters, x_enc)
+    decoder_input = peek(x_dec, h) if peeky else x_dec
+    a_dec, _, decoder_cache = LSTM_STATES(decoder_input, h, part(parameters, "_dec"))
+    return a_dec, (encoder_cache, decoder_cache)
+
+
+def output_layer(parameters):
+    """The decoder's output layer under the names sequence_training's output functions use."""
+    return {"Wya": parameters["Wy_dec"], "by": parameters["by_dec"]}
+
+
+def seq2seq_loss(parameters, x_enc, x_dec, targets, peeky):
+    """The loss alone (no backward pass): what the gradient checks differentiate numerically.
+
+    Arguments as seq2seq_loss_and_gradients; returns the same loss, a float.
+    """
+    a_dec, _ = seq2seq_forward(parameters, x_enc, x_dec, peeky)
+    return output_loss(a_dec, targets, output_layer(parameters))[0]
+
+
+def seq2seq_loss_and_gradients(parameters, x_enc, x_dec, targets, peeky):
+    """The loss of a batch with teacher forcing, and its gradient with respect to every parameter.
+
+    Arguments:
+    parameters, x_enc, x_dec, peeky -- as for seq2seq_forward
+    targets -- the symbol each decoder step must write, int array (m, T_d)
 
     Returns:
     loss -- float, cross-entropy summed over the T_d steps, averaged over the m problems
     gradients -- dict "d" + every key of parameters, each of its parameter's shape
     """
-    n_a, m = check_model(parameters, x_enc, x_dec, peeky)
-    decoder = part(parameters, "_dec")
+    a_dec, (encoder_cache, decoder_cache) = seq2seq_forward(parameters, x_enc, x_dec, peeky)
+    n_a, m = a_dec.shape[:2]
+    # softmax(Wy a<t> + by) at every step, its cross-entropy, and the way back to a_dec
+    loss, output_gradients, da_dec = output_loss(a_dec, targets, output_layer(parameters))
 
-    # forward: encoder, then decoder from its last state, then the output layer
-    h, encoder_cache = encode_question(parameters, x_enc)
-    decoder_input = peek(x_dec, h) if peeky else x_dec
-    a_dec, _, decoder_cache = LSTM_STATES(decoder_input, h, decoder)
-    scores = np.tensordot(decoder["Wy"], a_dec, axes=1) + decoder["by"][:, :, None]   # Wy a<t> + by, every t
-    loss, dz = cross_entropy_loss(softmax(scores), targets)
-
-    # backward: output layer, decoder, then everything that reached h goes into the encoder
-    dWy, dby, da_dec = output_layer_backward(dz, a_dec, decoder["Wy"])
+    # backward: the decoder, then everything that reached h goes into the encoder
     decoder_gradients = LSTM_STATES_BACKWARD(da_dec, decoder_cache)
     dh = decoder_gradients["da0"]
     if peeky:                                     # h was read at every step: add up every step's share
@@ -283,7 +292,7 @@ def seq2seq_loss_and_gradients(parameters, x_enc, x_dec, targets, peeky):
     da_enc[:, :, -1] = dh                         # the encoder's only loss is through its last state
     encoder_gradients = LSTM_STATES_BACKWARD(da_enc, encoder_cache)
 
-    gradients = {"dWy_dec": dWy, "dby_dec": dby}
+    gradients = {"dWy_dec": output_gradients["dWya"], "dby_dec": output_gradients["dby"]}
     for key in ENCODER_KEYS:
         gradients["d" + key] = encoder_gradients["d" + key[:-4]]
     for key in DECODER_KEYS[:-2]:
@@ -315,65 +324,20 @@ def greedy_decode(parameters, x_enc, peeky, steps=ANSWER_LENGTH, start=SEPARATOR
     a, c = h, np.zeros_like(h)
     symbol = np.full(m, start)
     written = np.zeros((m, steps), dtype=np.int64)
-    for t in range(steps):
-        xt = one_hot(symbol[:, None], n_x, h.dtype)[:, :, 0]      # (n_x, m)
-        if peeky:
-            xt = np.concatenate([xt, h], axis=0)
-        a, c, y, _ = lstm_cell_forward(xt, a, c, decoder, validate=False)
-        symbol = y.argmax(axis=0)                     # greedy: the likeliest symbol, fed back
-        written[:, t] = symbol
+    with arguments_checked():                         # checked once above: the cell skips its checks
+        for t in range(steps):
+            xt = one_hot(symbol[:, None], n_x, h.dtype)[:, :, 0]      # (n_x, m)
+            if peeky:
+                xt = np.concatenate([xt, h], axis=0)
+            a, c, y, _ = lstm_cell_forward(xt, a, c, decoder)
+            symbol = y.argmax(axis=0)                 # greedy: the likeliest symbol, fed back
+            written[:, t] = symbol
     return written
-
-
-# ---------------------------------------------------------------- saving (switched to checkpoint.py when it lands)
-
-PROGRAM = "Seq2Seq.py"
-
-
-class UsageError(Exception):
-    """A problem with the user's input: reported in one line, without a traceback."""
-
-
-def save_arrays(path, arrays):
-    """Write a dict of arrays to `path` atomically: a temporary file of our own, then a rename."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp.npz")
-    np.savez(temporary, program=np.array(PROGRAM), **arrays)
-    os.replace(temporary, path)
-
-
-def load_arrays(path):
-    """Read what save_arrays wrote; UsageError for a missing file or anything else."""
-    if not os.path.exists(path):
-        raise UsageError(f"--resume: no checkpoint at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{path} is not a checkpoint ({error})")
-    if str(arrays.pop("program", "")) != PROGRAM:
-        raise UsageError(f"{path} was not written by {PROGRAM}")
-    return arrays
-
-
-def check_can_save(path, resume, overwrite):
-    """Before the first epoch: refuse to write over a file this program did not write, or over a
-    checkpoint of its own unless --resume or --overwrite says so. UsageError otherwise."""
-    if os.path.isdir(path):
-        raise UsageError(f"--checkpoint {path} is a directory; give a file name")
-    if os.path.exists(path) and not resume:
-        load_arrays(path)                  # UsageError if it is not one of ours: never overwritten
-        if not overwrite:
-            raise UsageError(f"{path} already holds a model; --resume to continue it or --overwrite to start over")
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    if not os.access(directory, os.W_OK):
-        raise UsageError(f"cannot write to {directory}")
 
 
 # ---------------------------------------------------------------- training
 
+PROGRAM = "Seq2Seq.py"               # stamped into its checkpoints (checkpoint.py)
 SETTINGS = {"plain": (False, False), "reversed": (True, False), "reversed + peeky": (True, True)}
 
 
@@ -399,12 +363,14 @@ def learning_rate(epoch, epochs, base):
     Large steps find the solution quickly; the smaller ones at the end settle
     into it, which is where the last percent of exact matches comes from.
     """
-    half = epochs / 2
-    return base if epoch < half else base * (1 - 0.9 * (epoch - half) / max(1.0, epochs - 1 - half))
+    half = epochs // 2
+    if epoch < half:
+        return base
+    return base * (1 - 0.9 * (epoch - half) / max(1, epochs - 1 - half))
 
 
 class Progress:
-    """One line on stderr: epoch, batch, loss, held-out accuracy, time. Rewritten in place on a terminal."""
+    """The progress line on stderr; rewritten in place on a terminal, one line per epoch otherwise."""
 
     def __init__(self, enabled=True):
         self.enabled = enabled
@@ -412,175 +378,192 @@ class Progress:
         self.last = 0.0
         self.open = False
 
-    def show(self, text, final=False):
+    def show(self, text, end_of_epoch=False):
         if not self.enabled:
             return
         if self.tty:
             now = time.perf_counter()
-            if now - self.last < 0.1 and not final:
+            if now - self.last < 0.1 and not end_of_epoch:
                 return                                   # ten updates a second are plenty to read
             self.last = now
-            sys.stderr.write("\r" + text.ljust(78))
-            self.open = True
-        elif final:
+            sys.stderr.write("\r" + text.ljust(78) + ("\n" if end_of_epoch else ""))
+            self.open = not end_of_epoch
+        elif end_of_epoch:
             sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
     def close(self):
+        """End a half-written line before anything else is printed."""
         if self.open:
             sys.stderr.write("\n")
             self.open = False
 
 
-def checkpoint_arrays(state):
-    """Everything needed to resume, as plain arrays (no pickle)."""
-    arrays = {"param_" + key: value for key, value in state["parameters"].items()}
-    arrays.update({"adam_" + key: value for key, value in state["optimizer"].state().items()})
-    arrays.update({"config_" + key: np.array(value) for key, value in state["config"].items()})
-    arrays.update({"history_" + key: np.array(value) for key, value in state["history"].items()})
-    arrays["epoch"] = np.array(state["epoch"])
-    return arrays
-
-
-def state_from_arrays(arrays):
-    """The inverse of checkpoint_arrays."""
-    try:
-        config = {key[7:]: value.item() for key, value in arrays.items() if key.startswith("config_")}
-        optimizer = Adam(config["lr"])
-        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
-        return {"parameters": {key: arrays["param_" + key] for key in PARAMETER_KEYS},
-                "optimizer": optimizer, "config": config, "epoch": int(arrays["epoch"]),
-                "history": {key[8:]: list(value) for key, value in arrays.items() if key.startswith("history_")}}
-    except KeyError as error:
-        raise UsageError(f"the checkpoint lacks {error}: not a model of this program")
-
-
 def new_state(config):
-    """A fresh model (float32 weights: training runs twice as fast as in float64), its optimizer, no history."""
+    """A fresh model (float32 weights: twice as fast as float64), its optimizer, nothing done yet.
+
+    The state is everything a checkpoint holds: parameters, Adam, the
+    configuration, where training is (epoch, problems done in it, their loss,
+    seconds spent) and the history of held-out accuracy after every epoch.
+    """
     rng = np.random.default_rng(config["seed"])
     return {"parameters": init_parameters(V, config["hidden"], config["peeky"], rng, np.float32),
-            "optimizer": Adam(config["lr"]), "config": dict(config), "epoch": 0,
+            "optimizer": Adam(config["lr"]), "config": dict(config),
+            "epoch": 0, "position": 0, "epoch_loss": 0.0, "seconds": 0.0,
             "history": {"epoch": [0], "accuracy": [0.0], "loss": [math.nan], "seconds": [0.0]}}
 
 
-def train(state, train_data, test_data, epochs, clip, save=None, progress=None):
-    """Train `state` until it has done `epochs` epochs; evaluate on the held-out set after each.
+def train(state, train_data, test_data, epochs, progress=None, save=None):
+    """Train `state` until it has done `epochs` epochs, judging it on the held-out set after each.
 
     Arguments:
-    state -- dict from new_state or state_from_arrays; updated in place
+    state -- dict from new_state or load_state; updated in place (also when interrupted)
     train_data, test_data -- (x_enc, x_dec, targets) from one_hot_problems
     epochs -- total epochs, counted across resumes
-    clip -- global-norm clipping threshold (0: none)
-    save -- function(state) called after every epoch, or None
     progress -- a Progress, or None for silence
+    save -- function(state) called after every epoch, or None
 
-    The batches of an epoch are a permutation seeded by (seed, epoch), so a
-    resumed run sees exactly the batches an uninterrupted one would.
+    The batches of epoch e are a permutation seeded by (seed, e), and the
+    state says how far into it training got, so a resumed run sees exactly
+    the batches an uninterrupted one would have seen.
     """
-    config, optimizer = state["config"], state["optimizer"]
+    config, optimizer, history = state["config"], state["optimizer"], state["history"]
     x_enc, x_dec, targets = train_data
-    N, batch = targets.shape[0], config["batch"]
-    started = time.perf_counter() - state["history"]["seconds"][-1]
+    N, batch = len(targets), config["batch"]
     progress = progress or Progress(enabled=False)
     while state["epoch"] < epochs:
         epoch = state["epoch"]
         optimizer.learning_rate = learning_rate(epoch, epochs, config["lr"])
         order = np.random.default_rng([config["seed"], epoch]).permutation(N)
-        total_loss = 0.0
-        for start in range(0, N, batch):
-            rows = order[start:start + batch]
+        while state["position"] < N:
+            began = time.perf_counter()
+            rows = order[state["position"]:state["position"] + batch]
             loss, gradients = seq2seq_loss_and_gradients(state["parameters"], x_enc[:, rows], x_dec[:, rows],
                                                          targets[rows], config["peeky"])
-            gradients, _ = clip_global_norm(gradients, clip)          # tame the occasional explosion
+            gradients, _ = clip_global_norm(gradients, config["clip"])   # tame the occasional explosion
             state["parameters"] = optimizer.update(state["parameters"], gradients)
-            total_loss += loss * len(rows)
-            elapsed = time.perf_counter() - started
-            progress.show(f"epoch {epoch + 1}/{epochs}  problems {start + len(rows):,}/{N:,}  "
-                          f"loss {loss:.3f}  held-out {state['history']['accuracy'][-1]:.3f}  {elapsed:.0f} s")
+            state["position"] += len(rows)
+            state["epoch_loss"] += loss * len(rows)
+            state["seconds"] += time.perf_counter() - began
+            progress.show(f"epoch {epoch + 1}/{epochs}  problems {state['position']:,}/{N:,}  loss {loss:.3f}  "
+                          f"held-out {history['accuracy'][-1]:.3f}  {state['seconds']:.0f} s")
         accuracy, _ = exact_match(state["parameters"], test_data[0], test_data[2], config["peeky"])
-        state["epoch"] = epoch + 1
-        history = state["history"]
-        for key, value in (("epoch", epoch + 1), ("accuracy", accuracy), ("loss", total_loss / N),
-                           ("seconds", time.perf_counter() - started)):
+        for key, value in (("epoch", epoch + 1), ("accuracy", accuracy), ("loss", state["epoch_loss"] / N),
+                           ("seconds", state["seconds"])):
             history[key].append(value)
-        progress.show(f"epoch {epoch + 1}/{epochs}  loss {total_loss / N:.3f}  held-out exact match "
-                      f"{accuracy:.4f}  {history['seconds'][-1]:.0f} s", final=True)
+        state.update(epoch=epoch + 1, position=0, epoch_loss=0.0)
+        progress.show(f"epoch {epoch + 1}/{epochs}  loss {history['loss'][-1]:.3f}  held-out exact match "
+                      f"{accuracy:.4f}  {state['seconds']:.0f} s", end_of_epoch=True)
         if save:
             save(state)
     progress.close()
     return state
 
 
-def show_examples(pairs, written, targets, reverse, count=4):
-    """Print a few held-out problems with the model's answer: right ones first, then wrong ones."""
-    right = np.flatnonzero(np.all(written == targets, axis=1))
-    wrong = np.flatnonzero(~np.all(written == targets, axis=1))
-    print(f"held-out problems ({len(right):,} right, {len(wrong):,} wrong); the model reads the question"
-          + (" reversed" if reverse else "") + ":")
-    for index in list(right[:count]) + list(wrong[:count]):
-        a, b = pairs[index]
-        answer = decode(written[index])
-        verdict = "right" if index in right[:count] else f"WRONG (true {a + b})"
-        print(f"  {a:>3}+{b:<3} = {answer:<4}  {verdict}")
+# ---------------------------------------------------------------- checkpoints
+
+CONFIG_KEYS = ("hidden", "batch", "lr", "epochs", "train_size", "test_size", "clip", "seed", "reverse", "peeky")
+PROGRESS_KEYS = ("epoch", "position", "epoch_loss", "seconds")
+
+
+def state_arrays(state):
+    """Everything needed to resume, as plain arrays (no pickled objects)."""
+    arrays = {"param_" + key: value for key, value in state["parameters"].items()}
+    arrays.update({"adam_" + key: value for key, value in state["optimizer"].state().items()})
+    arrays.update({"config_" + key: np.array(state["config"][key]) for key in CONFIG_KEYS})
+    arrays.update({"history_" + key: np.array(value) for key, value in state["history"].items()})
+    arrays.update({key: np.array(state[key]) for key in PROGRESS_KEYS})
+    return arrays
+
+
+def load_state(path):
+    """Read a checkpoint of this program back into a state; one-line UsageError if it is not one.
+
+    The parameters' shapes are checked against the configuration saved with
+    them, so a damaged or edited file is refused before training starts.
+    """
+    arrays = load_arrays(path, PROGRAM)
+    try:
+        config = {key: arrays["config_" + key].item() for key in CONFIG_KEYS}
+        expected = init_parameters(V, config["hidden"], config["peeky"], np.random.default_rng(0))
+        parameters = {key: arrays["param_" + key] for key in PARAMETER_KEYS}
+        optimizer = Adam(config["lr"])
+        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
+        state = {"parameters": parameters, "optimizer": optimizer, "config": config,
+                 "history": {key: list(arrays["history_" + key]) for key in ("epoch", "accuracy", "loss", "seconds")}}
+        state.update({key: arrays[key].item() for key in PROGRESS_KEYS})
+    except KeyError as error:
+        raise UsageError(f"{path}: the checkpoint has no {error}")
+    for key, value in parameters.items():
+        if value.shape != expected[key].shape or value.dtype.kind != "f" or not np.all(np.isfinite(value)):
+            raise UsageError(f"{path}: {key} should be finite floats of shape {expected[key].shape}, "
+                             f"got {value.dtype} {value.shape}")
+    return state
 
 
 # ---------------------------------------------------------------- the program
 
 DEFAULT_CHECKPOINT = os.path.join("checkpoints", "seq2seq.npz")
 QUICK_CHECKPOINT = os.path.join("checkpoints", "seq2seq_quick.npz")
-# name: (default, --quick value); model and data options must match a checkpoint on --resume
-DEFAULTS = {"hidden": (128, 32), "batch": (128, 64), "lr": (0.005, 0.01), "epochs": (20, 2),
+# option: (default, --quick's)
+DEFAULTS = {"hidden": (96, 32), "batch": (128, 64), "lr": (0.005, 0.01), "epochs": (10, 2),
             "train_size": (45_000, 2_000), "test_size": (5_000, 500), "clip": (5.0, 5.0), "seed": (1, 1)}
-MODEL_OPTIONS = ("hidden", "train_size", "test_size", "seed", "reverse", "peeky")
+MODEL_OPTIONS = ("hidden", "train_size", "test_size", "seed", "reverse", "peeky")   # fixed by a checkpoint
 
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         description="Train an LSTM encoder-decoder to add numbers written as text (\"57+641\" -> \"698\").")
     add = parser.add_argument
-    add("--hidden", type=number(int), help=f"hidden units of both LSTMs (default {DEFAULTS['hidden'][0]})")
-    add("--batch", type=number(int), help=f"problems per batch (default {DEFAULTS['batch'][0]})")
-    add("--lr", type=number(float), help=f"Adam's learning rate, decayed over the second half "
-                                         f"(default {DEFAULTS['lr'][0]})")
-    add("--epochs", type=number(int, allow_zero=True),
+    add("--hidden", type=positive(int, 4096), help=f"hidden units of both LSTMs (default {DEFAULTS['hidden'][0]})")
+    add("--batch", type=positive(int), help=f"problems per batch (default {DEFAULTS['batch'][0]})")
+    add("--lr", type=positive(float), help=f"Adam's learning rate, decayed over the second half "
+                                           f"(default {DEFAULTS['lr'][0]})")
+    add("--epochs", type=non_negative(int),
         help=f"total epochs, counted across resumes; 0 only evaluates (default {DEFAULTS['epochs'][0]})")
-    add("--train-size", type=number(int), help=f"training problems (default {DEFAULTS['train_size'][0]:,})")
-    add("--test-size", type=number(int), help=f"held-out problems (default {DEFAULTS['test_size'][0]:,})")
-    add("--clip", type=number(float, allow_zero=True), help="clip the gradient's global norm to this; 0 for none "
-                                                            "(default 5)")
+    add("--train-size", type=positive(int), help=f"training problems (default {DEFAULTS['train_size'][0]:,})")
+    add("--test-size", type=positive(int), help=f"held-out problems (default {DEFAULTS['test_size'][0]:,})")
+    add("--clip", type=non_negative(float), help="clip the gradient's global norm to this; 0 for none (default 5)")
     add("--seed", type=int, help="seed of the weights and of the batches' order (default 1)")
     add("--reverse", action=argparse.BooleanOptionalAction, default=None,
         help="read the question backwards (default: on)")
     add("--peeky", action=argparse.BooleanOptionalAction, default=None,
         help="give the encoder's state to every decoder step (default: on)")
     add("--checkpoint", help=f"where to save the model (default {DEFAULT_CHECKPOINT}; "
-                             f"with --quick {QUICK_CHECKPOINT}, overwritten)")
+                             f"with --quick {QUICK_CHECKPOINT}, which --quick replaces)")
     add("--resume", action="store_true", help="continue from the checkpoint")
-    add("--overwrite", action="store_true", help="start over even if the checkpoint holds a model of ours")
+    add("--overwrite", action="store_true", help="start again over an existing checkpoint of this program")
     add("--quick", action="store_true", help="a small model for a few seconds: a smoke test")
-    add("--compare", metavar="DIR", help="train plain, reversed and reversed + peeky at the same budget, "
-                                         "print the table and write DIR/seq2seq_accuracy.png (no checkpoints)")
+    add("--compare", metavar="DIR", help="train plain, reversed and reversed + peeky at the same budget, print "
+                                         "the table and write DIR/seq2seq_accuracy.png (saves no model)")
     args = parser.parse_args(argv)
-    if args.resume and args.compare:
-        parser.error("--compare trains from scratch; it cannot --resume")
+    if args.resume and args.overwrite:
+        parser.error("--resume continues the checkpoint and --overwrite replaces it: give only one")
+    if args.compare is not None and (args.resume or args.checkpoint):
+        parser.error("--compare trains from scratch and saves no model: no --resume or --checkpoint")
+    if args.compare is not None and (args.reverse is not None or args.peeky is not None):
+        parser.error("--compare runs every setting of --reverse and --peeky itself: leave them out")
     return args
 
 
 def resolve(args, saved=None):
     """The run's configuration: the options given, else the checkpoint's, else the defaults.
 
-    UsageError if an option given contradicts the checkpoint's model or data.
+    UsageError if an option given contradicts the model or data of the checkpoint.
     """
     config = {}
-    for name in list(DEFAULTS) + ["reverse", "peeky"]:
+    for name in CONFIG_KEYS:
         given = getattr(args, name)
         if saved is not None and name in MODEL_OPTIONS:
             if given is not None and given != saved[name]:
                 flag = "--" + name.replace("_", "-")
-                raise UsageError(f"{flag} {given} does not match the checkpoint's {saved[name]}")
+                raise UsageError(f"{flag} {given} does not match the checkpoint's {saved[name]} "
+                                 f"(a checkpoint fixes {', '.join(MODEL_OPTIONS)})")
             config[name] = saved[name]
         elif given is not None:
             config[name] = given
+        elif saved is not None:
+            config[name] = saved[name]
         elif name in ("reverse", "peeky"):
             config[name] = True
         else:
@@ -589,7 +572,7 @@ def resolve(args, saved=None):
 
 
 def load_data(config):
-    """The training and held-out sets of a configuration, as the model's float32 arrays."""
+    """The problems of a configuration: (held-out pairs, training arrays, held-out arrays), float32."""
     try:
         train_pairs, test_pairs = make_problems(config["train_size"], config["test_size"])
     except ValueError as error:
@@ -601,7 +584,19 @@ def load_data(config):
 def describe(config):
     tricks = [name for name in ("reverse", "peeky") if config[name]] or ["neither trick"]
     return (f"hidden {config['hidden']}, {' + '.join(tricks)}, {config['train_size']:,} training and "
-            f"{config['test_size']:,} held-out problems, batch {config['batch']}, Adam lr {config['lr']}")
+            f"{config['test_size']:,} held-out problems, batch {config['batch']}, Adam lr {config['lr']}, "
+            f"{config['epochs']} epochs")
+
+
+def show_examples(pairs, written, targets, reverse, count=4):
+    """Print a few held-out problems with the model's answer: some right ones, then some wrong ones."""
+    right = np.all(written == targets, axis=1)
+    print(f"held-out problems ({right.sum():,} right, {(~right).sum():,} wrong)"
+          + ("; the model read each question reversed" if reverse else "") + ":")
+    for index in list(np.flatnonzero(right)[:count]) + list(np.flatnonzero(~right)[:count]):
+        a, b = pairs[index]
+        verdict = "right" if right[index] else f"wrong, the sum is {a + b}"
+        print(f"  {a:>3} + {b:<3} = {decode(written[index]):<4}  {verdict}")
 
 
 def final_line(accuracy, count):
@@ -611,35 +606,37 @@ def final_line(accuracy, count):
 def run_training(args):
     """Train one model (or resume one), save it, show examples; return the exit status."""
     path = args.checkpoint or (QUICK_CHECKPOINT if args.quick else DEFAULT_CHECKPOINT)
-    overwrite = args.overwrite or (args.quick and args.checkpoint is None)
-    check_can_save(path, args.resume, overwrite)
+    check_can_save(path, PROGRAM, resume=args.resume,
+                   overwrite=args.overwrite or (args.quick and args.checkpoint is None))
     if args.resume:
-        state = state_from_arrays(load_arrays(path))
-        state["config"].update(resolve(args, state["config"]))
-        state["optimizer"].learning_rate = state["config"]["lr"]
-        print(f"resumed from {path} after epoch {state['epoch']} "
-              f"(held-out exact match {state['history']['accuracy'][-1]:.4f})")
+        state = load_state(path)
+        state["config"] = resolve(args, state["config"])
+        print(f"resumed from {path} at epoch {state['epoch']}"
+              + (f" (+{state['position']:,} problems)" if state["position"] else "")
+              + f", held-out exact match {state['history']['accuracy'][-1]:.4f}")
     else:
         state = new_state(resolve(args))
     config = state["config"]
     test_pairs, train_data, test_data = load_data(config)
-    print(f"seq2seq: {describe(config)}; {config['epochs']} epochs", flush=True)
-
-    def save(state):
-        save_arrays(path, checkpoint_arrays(state))
+    print(f"seq2seq: {describe(config)}", flush=True)
+    done = (state["epoch"], state["position"])
 
     try:
-        train(state, train_data, test_data, config["epochs"], config["clip"], save, Progress())
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)          # a second Ctrl-C must not break the save
-        sys.stderr.write("\n")
-        save(state)
-        print(f"interrupted in epoch {state['epoch'] + 1}; the model after epoch {state['epoch']} is saved in "
-              f"{path}\nresume with: python Seq2Seq.py --resume --checkpoint {path}", file=sys.stderr)
-        return 130
-    save(state)
-    seconds = state["history"]["seconds"][-1]
-    print(f"trained {state['epoch']} epochs in {seconds:.0f} s; the model is saved in {path}")
+        with interrupt_on_signals():                 # SIGTERM and SIGHUP are saved like Ctrl-C
+            train(state, train_data, test_data, config["epochs"], Progress(),
+                  save=lambda state: save_arrays(path, PROGRAM, state_arrays(state)))
+    except KeyboardInterrupt as stop:
+        with signals_ignored():                      # a second Ctrl-C must not break the save
+            sys.stderr.write("\n")
+            save_arrays(path, PROGRAM, state_arrays(state))
+            print(f"stopped by {str(stop) or 'Ctrl-C'} in epoch {state['epoch'] + 1}; the model is saved in {path}"
+                  f"\nresume with: python Seq2Seq.py --resume --checkpoint {path}", file=sys.stderr)
+        return exit_status(stop)
+    if (state["epoch"], state["position"]) != done:
+        save_arrays(path, PROGRAM, state_arrays(state))
+        print(f"trained {state['epoch']} epochs in {state['seconds']:.0f} s; the model is saved in {path}")
+    else:
+        print(f"nothing to train (the model has done {state['epoch']} of --epochs {config['epochs']})")
     accuracy, written = exact_match(state["parameters"], test_data[0], test_data[2], config["peeky"])
     show_examples(test_pairs, written, test_data[2], config["reverse"])
     print(final_line(accuracy, len(test_pairs)))
@@ -648,16 +645,18 @@ def run_training(args):
 
 def run_compare(args):
     """The three settings at one budget: a table on stdout and the accuracy curves in DIR."""
-    if any(getattr(args, name) is not None for name in ("reverse", "peeky")):
-        raise UsageError("--compare runs every setting of --reverse and --peeky itself; leave them out")
-    os.makedirs(args.compare, exist_ok=True)
+    try:
+        os.makedirs(args.compare, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--compare: cannot make the folder {args.compare}: {error.strerror}")
     results = {}
     for name, (reverse, peeky) in SETTINGS.items():
         args.reverse, args.peeky = reverse, peeky
         state = new_state(resolve(args))
         test_pairs, train_data, test_data = load_data(state["config"])
-        print(f"--- {name}: {describe(state['config'])}; {state['config']['epochs']} epochs", flush=True)
-        train(state, train_data, test_data, state["config"]["epochs"], state["config"]["clip"], None, Progress())
+        print(f"--- {name}: {describe(state['config'])}", flush=True)
+        with interrupt_on_signals():
+            train(state, train_data, test_data, state["config"]["epochs"], Progress())
         results[name] = state["history"]
     print("\n| setting | held-out exact match | best epoch | training time |\n| --- | ---: | ---: | ---: |")
     for name, history in results.items():
@@ -683,10 +682,10 @@ def plot_accuracy(path, results, count):
     fig, ax = plt.subplots(figsize=(8, 4.8), dpi=150)
     for (name, history), color in zip(results.items(), ("#888888", "#4c72b0", "#e07a1f")):
         ax.plot(history["epoch"], history["accuracy"], marker="o", markersize=3, color=color,
-                label=f"{name} (final {history['accuracy'][-1]:.3f})")
+                label=f"{name} (last epoch {history['accuracy'][-1]:.3f})")
     ax.axhline(0.99, color="#2a9d8f", linestyle=":", label="0.99")
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"exact match on {count:,} held-out problems")
+    ax.set_ylabel(f"exact match on the {count:,} held-out problems")
     ax.set_ylim(0, 1.01)
     ax.set_title("An LSTM encoder-decoder learning to add: the two tricks")
     ax.legend(loc="lower right")
@@ -700,13 +699,13 @@ def plot_accuracy(path, results, count):
 def main(argv=None):
     args = parse_arguments(argv)
     try:
-        return run_compare(args) if args.compare else run_training(args)
+        return run_compare(args) if args.compare is not None else run_training(args)
     except UsageError as error:
-        print(f"Seq2Seq.py: error: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:     # outside the training loop, or in --compare: nothing to save
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return exit_status(stop)
 
 
 if __name__ == "__main__":
