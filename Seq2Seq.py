@@ -1,6 +1,6 @@
 """An encoder-decoder (sequence to sequence) LSTM that learns to add numbers written as text.
 
-    python Seq2Seq.py                  # trains reversed + peeky, about 4 minutes on 2 cores
+    python Seq2Seq.py                  # trains reversed + peeky to 0.99+, about 4 minutes on 2 cores
     python Seq2Seq.py --quick          # a small run in seconds (a smoke test: it learns little)
     python Seq2Seq.py --compare DIR    # plain, reversed, reversed + peeky at the same budget; plot in DIR
     python Seq2Seq.py --help
@@ -39,9 +39,11 @@ hands on h alone too.
 
 Two tricks, each a flag (both on by default, the best setting):
 - --reverse feeds the question backwards (Sutskever et al., 2014). The
-  first answer digit depends most on the last digits of the numbers, and
-  reversed, those are read last, a few steps before the decoder starts: the
-  paths the gradient must travel get shorter.
+  answer is written leading digit first, and that digit depends most on
+  the leading digits of the numbers: read normally, the first number's
+  leading digit is the first symbol read, a whole encoder before the
+  answer; reversed, it is the last, just before the decoder starts. Short
+  paths carry strong gradients, and learning starts from them.
 - --peeky also gives the decoder h at EVERY step, concatenated under the
   symbol it reads: x_dec<t> = [one_hot(symbol); h]. The decoder no longer
   has to keep the whole question alive in its own state.
@@ -535,7 +537,7 @@ def parse_arguments(argv):
     add("--overwrite", action="store_true", help="start again over an existing checkpoint of this program")
     add("--quick", action="store_true", help="a small model for a few seconds: a smoke test")
     add("--compare", metavar="DIR", help="train plain, reversed and reversed + peeky at the same budget, print "
-                                         "the table and write DIR/seq2seq_accuracy.png (saves no model)")
+                                         "the table and write DIR/Seq2SeqAccuracy.png (saves no model)")
     args = parser.parse_args(argv)
     if args.resume and args.overwrite:
         parser.error("--resume continues the checkpoint and --overwrite replaces it: give only one")
@@ -663,7 +665,7 @@ def run_compare(args):
         best = int(np.argmax(history["accuracy"]))
         print(f"| {name} | {history['accuracy'][-1]:.4f} | {history['accuracy'][best]:.4f} at "
               f"{history['epoch'][best]} | {history['seconds'][-1]:.0f} s |")
-    plot = os.path.join(args.compare, "seq2seq_accuracy.png")
+    plot = os.path.join(args.compare, "Seq2SeqAccuracy.png")
     if plot_accuracy(plot, results, len(test_pairs)):
         print(f"wrote {plot}")
     print(final_line(results["reversed + peeky"]["accuracy"][-1], len(test_pairs)))

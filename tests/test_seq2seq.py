@@ -285,4 +285,4 @@ def test_compare_prints_the_three_settings(tmp_path):
         import matplotlib  # noqa: F401
     except ImportError:
         return
-    assert (tmp_path / "out" / "seq2seq_accuracy.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out" / "Seq2SeqAccuracy.png").read_bytes()[:4] == b"\x89PNG"
