@@ -1,6 +1,6 @@
 """An encoder-decoder (sequence to sequence) LSTM that learns to add numbers written as text.
 
-    python Seq2Seq.py                  # trains reversed + peeky to 0.99+, about 4 minutes on 2 cores
+    python Seq2Seq.py                  # trains reversed + peeky to 0.99+, about 2 minutes on 2 cores
     python Seq2Seq.py --quick          # a small run in seconds (a smoke test: it learns little)
     python Seq2Seq.py --compare DIR    # plain, reversed, reversed + peeky at the same budget; plot in DIR
     python Seq2Seq.py --help
@@ -53,9 +53,18 @@ and, with peeky, through the bottom n_a rows of the decoder's dx at every
 step. Their sum is the only upstream gradient of the encoder, at its last
 step (its other steps have no loss of their own).
 """
+import os
+
+# One BLAS thread, unless the user's environment says otherwise. The products here are small
+# ((m, n_a) by (n_a, 4 n_a) per step), and a second thread costs more in waiting than it gains:
+# on the shared 2-core machine of the README, 1.1-1.6e-4 s per training problem with one thread,
+# 6-7e-4 s with two. numpy's BLAS reads this once, when numpy is first imported, so it only
+# takes effect when this file starts the program (python Seq2Seq.py): hence the imports after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
 import math
-import os
 import signal
 import sys
 import time
@@ -185,7 +194,7 @@ def init_parameters(n_x, n_a, peeky, rng, dtype=np.float64):
         W*_dec (n_a, n_a + n_x [+ n_a]), b* (n_a, 1), Wy_dec (n_x, n_a), by_dec (n_x, 1)
     """
     parameters = {}
-    for suffix, inputs in (("_enc", n_x), ("_dec", n_x + n_a * peeky)):
+    for suffix, inputs in (("_enc", n_x), ("_dec", n_x + (n_a if peeky else 0))):
         for g in LSTM_GATES:
             parameters["W" + g + suffix] = rng.standard_normal((n_a, n_a + inputs)) / math.sqrt(n_a + inputs)
             parameters["b" + g + suffix] = np.full((n_a, 1), 1.0 if g == "f" else 0.0)
@@ -216,8 +225,9 @@ def check_model(parameters, x_enc, x_dec, peeky):
         check_array("x_dec", x_dec, 3)
         check_shape("x_dec", x_dec, ("V", "m", x_dec.shape[2]), {"V": n_x, "m": m})
     check_array("Wf_dec", parameters["Wf_dec"], 2)
-    dims = {"n_a": n_a, "V": n_x, "n_a + V + n_a" if peeky else "n_a + V": n_a + n_x + n_a * peeky}
-    check_shape("Wf_dec", parameters["Wf_dec"], ("n_a", "n_a + V + n_a" if peeky else "n_a + V"), dims)
+    width = "n_a + V + n_a" if peeky else "n_a + V"          # the decoder reads [a_prev; symbol (; h)]
+    dims = {"n_a": n_a, "V": n_x, width: n_a + n_x + (n_a if peeky else 0)}
+    check_shape("Wf_dec", parameters["Wf_dec"], ("n_a", width), dims)
     check_shape("Wy_dec", parameters["Wy_dec"], ("V", "n_a"), dims)
     return n_a, m
 
@@ -690,7 +700,7 @@ def plot_accuracy(path, results, count):
     ax.set_ylabel(f"exact match on the {count:,} held-out problems")
     ax.set_ylim(0, 1.01)
     ax.set_title("An LSTM encoder-decoder learning to add: the two tricks")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.96), fontsize=9)   # the empty corner, under 0.99
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)

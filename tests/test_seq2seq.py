@@ -1,13 +1,17 @@
 """Seq2Seq.py: the whole model's gradient, the data set, greedy decoding, and the program as a user runs it."""
+import contextlib
+import io
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
+import Seq2Seq
 from conftest import ROOT
 from helpers import assert_gradients_match
 from LSTM_UNIT_CELL import LSTM_GATES
@@ -190,9 +194,20 @@ def test_greedy_answers_are_what_teacher_forcing_predicts_on_them(peeky):
 
 # ---------------------------------------------------------------- the program
 
-def run(*args, timeout=120):
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run(*args):
+    """Seq2Seq.main as `python Seq2Seq.py ARGS` would run it, in this process (no second numpy import)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = Seq2Seq.main(list(args))
+        except SystemExit as stop:              # argparse's errors
+            code = stop.code
+    return Result(code, stdout.getvalue(), stderr.getvalue())
 
 
 def assert_clean_error(result, *fragments):
@@ -233,7 +248,6 @@ def test_sigterm_saves_in_the_middle_of_an_epoch_and_resume_goes_on(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                                env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
     assert process.stdout.readline().startswith("seq2seq:")
-    import time
     time.sleep(1.5)
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=60)
