@@ -50,8 +50,9 @@ each buffer is stored the way its busiest user wants it, allocated once per call
   them than rows.
 
 Small functions build these layouts (inputs_as_columns, input_weights,
-gradients_as_rows, softmax_output and the views rows_as_sequence and
-columns_as_sequence); VectorizedLSTM.py and VectorizedGRU.py use the same ones.
+gradients_as_rows, softmax_output and the views rows_as_sequence,
+columns_as_sequence and, for the gates, rows_by_gate); VectorizedLSTM.py
+and VectorizedGRU.py use the same ones.
 
 float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
@@ -150,6 +151,17 @@ def rows_as_sequence(R, m):
 def columns_as_sequence(M, m):
     """View step-major columns (n, T_x * m) in the tutorial's shape (n, m, T_x)."""
     return M.reshape(M.shape[0], -1, m).transpose(0, 2, 1)
+
+
+def rows_by_gate(R, m, n_gates):
+    """View step-major rows of stacked gates (T_x * m, n_gates * n_a) as (T_x, n_gates, m, n_a).
+
+    Row t*m + i of R holds the gates of example i at step t side by side; the
+    view puts each gate of a step in its own (m, n_a) block, so that it can be
+    copied into (or from) a buffer where every gate of every step is contiguous.
+    """
+    n_a = R.shape[1] // n_gates
+    return R.reshape(-1, m, n_gates, n_a).transpose(0, 2, 1, 3)
 
 
 def softmax_output(states, Wy, by, dtype):
