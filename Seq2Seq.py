@@ -1,6 +1,6 @@
 """An encoder-decoder (sequence to sequence) LSTM that learns to add numbers written as text.
 
-    python Seq2Seq.py                  # trains reversed + peeky to 0.99+, about 2 minutes on 2 cores
+    python Seq2Seq.py                  # trains reversed + peeky to 0.99+, 1 to 2 minutes on 2 cores
     python Seq2Seq.py --quick          # a small run in seconds (a smoke test: it learns little)
     python Seq2Seq.py --compare DIR    # plain, reversed, reversed + peeky at the same budget; plot in DIR
     python Seq2Seq.py --help
