@@ -362,7 +362,16 @@ def one_hot_problems(pairs, reverse, dtype):
 def exact_match(parameters, x_enc, targets, peeky, chunk=2500):
     """Greedy answers to every problem and the fraction that are right in every symbol.
 
-    Returns (accuracy, written): written is the int64 array (N, 4) of the model's answers.
+    Arguments:
+    parameters -- dict with PARAMETER_KEYS
+    x_enc -- the questions, one-hot, shape (V, N, T_e)
+    targets -- the true answers, int array (N, 4)
+    peeky -- whether the model was built with peeky
+    chunk -- problems decoded at once (bounds the memory of a big held-out set)
+
+    Returns:
+    accuracy -- float, the fraction of the N answers right in all 4 symbols
+    written -- int64 array (N, 4), the model's answers
     """
     written = np.concatenate([greedy_decode(parameters, x_enc[:, start:start + chunk], peeky)
                               for start in range(0, x_enc.shape[1], chunk)])
@@ -371,6 +380,8 @@ def exact_match(parameters, x_enc, targets, peeky, chunk=2500):
 
 def learning_rate(epoch, epochs, base):
     """The step size of an epoch: `base` for the first half, then down in a straight line to base / 10.
+
+    Arguments: epoch (0-based), epochs (the total), base (--lr). Returns a float.
 
     Large steps find the solution quickly; the smaller ones at the end settle
     into it, which is where the last percent of exact matches comes from.
