@@ -124,7 +124,10 @@ def test_ctrl_c_saves_and_exits_130(tmp_path, text_file):
     process = subprocess.Popen([sys.executable, SCRIPT, "--text", str(text_file), *TINY,
                                 "--iterations", "100000000", "--checkpoint", str(checkpoint)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})
+                               env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+                               # a terminal's Ctrl-C, even when pytest itself was started in the
+                               # background of a script (which makes children inherit SIGINT ignored)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # wait until it is training (the header is printed before the first iteration)
     assert process.stdout.readline().startswith("text:")
     time.sleep(1.5)
