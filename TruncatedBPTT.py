@@ -29,6 +29,8 @@ import time
 
 import numpy as np
 
+from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive,
+                        save_arrays, signals_ignored)
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, rnn_cell_forward
@@ -46,10 +48,10 @@ DEFAULT_CHECKPOINT = os.path.join("checkpoints", "char_rnn.npz")
 # Each optimizer's step size means something different (Adagrad's and Adam's steps are
 # normalised, SGD's is not), so each has its own default, measured on the default run.
 DEFAULT_LEARNING_RATES = {"adagrad": 0.1, "adam": 0.002, "sgd": 0.1}
-
-
-class UsageError(Exception):
-    """A problem with the user's input: reported in one line, without a traceback."""
+PROGRAM = "TruncatedBPTT.py"          # stamped into its checkpoints (checkpoint.py)
+# Waa, its gradient and the optimizer's memory of it are hidden**2 floats each:
+# at 10,000 that is 2.4 GB, beyond what a char-RNN on a CPU can train anyway.
+MAX_HIDDEN = 10_000
 
 
 # ---------------------------------------------------------------- the data
@@ -133,11 +135,32 @@ def sample(parameters, first_index, length, temperature, rng):
             x[:] = 0
             x[index] = 1
             a, probabilities, _ = rnn_cell_forward(x, a, parameters)
-            # softmax(z / T) is proportional to softmax(z) ** (1 / T)
-            weights = probabilities[:, 0] ** (1.0 / temperature)
-            index = int(rng.choice(vocab_size, p=weights / weights.sum()))
+            index = int(rng.choice(vocab_size, p=sharpen(probabilities[:, 0], temperature)))
             drawn.append(index)
     return drawn
+
+
+def sharpen(probabilities, temperature):
+    """The distribution softmax(z / T) from p = softmax(z): proportional to p ** (1 / T).
+
+    Computed in logarithms, relative to the likeliest class: log p - max log p
+    is 0 for it and negative for the others, so dividing by a tiny T sends the
+    others to -inf (probability 0) and never overflows. Raising p to 1 / T
+    directly would underflow every entry to 0 for T below about 0.01, and
+    0 / 0 is not a distribution.
+
+    Arguments:
+    probabilities -- 1-D array of probabilities summing to 1
+    temperature -- positive float
+
+    Returns:
+    1-D array of the same length summing to 1
+    """
+    with np.errstate(divide="ignore"):                  # log(0) = -inf is meant: probability 0 stays 0
+        logs = np.log(probabilities)
+    scaled = (logs - logs.max()) / temperature
+    weights = np.exp(scaled)
+    return weights / weights.sum()
 
 
 def evaluate(parameters, indices, stretch=None, chunk=500):
@@ -205,41 +228,97 @@ def truncated_bptt_gradients(x, a0, targets, parameters, k, forward=FORWARD, bac
 
 # ---------------------------------------------------------------- checkpoints
 
-def save_checkpoint(path, parameters, optimizer, chars, iteration, smooth_loss):
-    """Write everything needed to resume into a .npz of plain arrays, atomically.
-
-    The file is written next to its final place and then renamed over it, so
-    an interruption mid-write leaves the previous checkpoint intact.
-    """
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
+def checkpoint_arrays(parameters, optimizer, chars, iteration, smooth_loss):
+    """Everything needed to resume, as a dict of plain arrays (no pickled objects)."""
     arrays = {f"param_{name}": value for name, value in parameters.items()}
     arrays.update({f"optimizer_{name}": value for name, value in optimizer.state().items()})
     arrays["optimizer"] = np.array(optimizer.name)
-    arrays["vocabulary"] = np.array([ord(c) for c in chars], dtype=np.int64)   # code points, no pickle
+    arrays["vocabulary"] = np.array([ord(c) for c in chars], dtype=np.int64)   # code points
     arrays["hidden"] = np.array(parameters["Waa"].shape[0])
     arrays["iteration"] = np.array(iteration)
     arrays["smooth_loss"] = np.array(smooth_loss)      # so a resumed run's progress and plot carry on
-    temporary = path + ".tmp.npz"
-    np.savez(temporary, **arrays)
-    os.replace(temporary, path)
+    return arrays
+
+
+def save_checkpoint(path, parameters, optimizer, chars, iteration, smooth_loss):
+    """Write a checkpoint atomically (checkpoint.save_arrays); raises OSError if it cannot."""
+    save_arrays(path, PROGRAM, checkpoint_arrays(parameters, optimizer, chars, iteration, smooth_loss))
 
 
 def load_checkpoint(path):
-    """Read a checkpoint written by save_checkpoint; plain arrays only (allow_pickle=False)."""
-    if not os.path.exists(path):
-        raise UsageError(f"--resume: no checkpoint at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            contents = {key: data[key] for key in data.files}
-        parameters = {name: contents[f"param_{name}"] for name in RNN_PARAMETER_KEYS}
-        state = {key[len("optimizer_"):]: value for key, value in contents.items() if key.startswith("optimizer_")}
-        chars = [chr(code) for code in contents["vocabulary"]]
-        smooth_loss = float(contents["smooth_loss"]) if "smooth_loss" in contents else math.log(len(chars))
-        return (parameters, str(contents["optimizer"]), state, chars, int(contents["hidden"]),
-                int(contents["iteration"]), smooth_loss)
-    except (OSError, ValueError, KeyError) as error:
-        raise UsageError(f"{path} is not a checkpoint of this program ({error})")
+    """Read and check a checkpoint written by save_checkpoint.
+
+    Returns (parameters, optimizer name, optimizer state, chars, hidden,
+    iteration, smoothed loss). Raises a one-line UsageError for a file that
+    is missing, damaged, not this program's (checkpoint.load_arrays) or whose
+    contents are not a model this program could have written: every array
+    is checked for its kind, shape and values before anything uses it.
+    """
+    contents = load_arrays(path, PROGRAM)
+
+    def array(key, kinds, ndim):
+        if key not in contents:
+            raise UsageError(f"{path}: the checkpoint has no {key!r}")
+        value = contents[key]
+        if value.dtype.kind not in kinds or value.ndim != ndim:
+            raise UsageError(f"{path}: {key!r} should be a {ndim}-D array of "
+                             f"{'floats' if kinds == 'f' else 'integers' if kinds == 'iu' else 'text'}, "
+                             f"got dtype {value.dtype} and shape {value.shape}")
+        if kinds == "f" and not np.all(np.isfinite(value)):
+            raise UsageError(f"{path}: {key!r} holds numbers that are not finite")
+        return value
+
+    codes = array("vocabulary", "iu", 1)
+    if codes.size == 0 or codes.min() < 0 or codes.max() > sys.maxunicode or len(set(codes.tolist())) != codes.size:
+        raise UsageError(f"{path}: 'vocabulary' must be distinct Unicode code points")
+    chars = [chr(code) for code in codes.tolist()]
+    hidden = int(array("hidden", "iu", 0))
+    if not 1 <= hidden <= MAX_HIDDEN:
+        raise UsageError(f"{path}: 'hidden' must be in 1..{MAX_HIDDEN}, got {hidden}")
+    iteration = int(array("iteration", "iu", 0))
+    if iteration < 0:
+        raise UsageError(f"{path}: 'iteration' must be 0 or more, got {iteration}")
+    smooth_loss = float(array("smooth_loss", "f", 0)) if "smooth_loss" in contents else math.log(len(chars))
+    optimizer_name = str(array("optimizer", "U", 0))
+    if optimizer_name not in OPTIMIZERS:
+        raise UsageError(f"{path}: unknown optimizer {optimizer_name!r} (known: {', '.join(sorted(OPTIMIZERS))})")
+
+    V = len(chars)
+    shapes = {"Wax": (hidden, V), "Waa": (hidden, hidden), "Wya": (V, hidden), "ba": (hidden, 1), "by": (V, 1)}
+    parameters = {}
+    for name in RNN_PARAMETER_KEYS:
+        value = array(f"param_{name}", "f", 2)
+        if value.shape != shapes[name]:
+            raise UsageError(f"{path}: 'param_{name}' should have shape {shapes[name]} for {hidden} hidden units "
+                             f"and {V} characters, got {value.shape}")
+        parameters[name] = value
+    state = {key[len("optimizer_"):]: value for key, value in contents.items() if key.startswith("optimizer_")}
+    check_optimizer_state(path, optimizer_name, state, parameters)
+    return parameters, optimizer_name, state, chars, hidden, iteration, smooth_loss
+
+
+def check_optimizer_state(path, name, state, parameters):
+    """UsageError unless `state` is what optimizer `name` could have saved for these parameters.
+
+    What it could have saved is found by asking a fresh optimizer of that kind:
+    its state before any update, or after one update with zero gradients,
+    gives the exact names, shapes and kinds, for any optimizer in OPTIMIZERS.
+    """
+    fresh = OPTIMIZERS[name](DEFAULT_LEARNING_RATES[name])
+    before = fresh.state()
+    fresh.update(parameters, {"d" + key: np.zeros_like(value) for key, value in parameters.items()})
+    for expected in (before, fresh.state()):
+        if set(state) == set(expected):
+            break
+    else:
+        raise UsageError(f"{path}: the {name} optimizer's state should hold "
+                         f"{', '.join(sorted(expected)) or 'nothing'}, got {', '.join(sorted(state)) or 'nothing'}")
+    for key, value in state.items():
+        model = np.asarray(expected[key])
+        if value.shape != model.shape or value.dtype.kind != model.dtype.kind or \
+                (value.dtype.kind == "f" and not np.all(np.isfinite(value))):
+            raise UsageError(f"{path}: the optimizer's {key!r} should be a finite array of shape {model.shape} "
+                             f"and kind {model.dtype}, got {value.dtype} of shape {value.shape}")
 
 
 # ---------------------------------------------------------------- progress
@@ -284,44 +363,34 @@ class Progress:
 
 # ---------------------------------------------------------------- the program
 
-def number(kind, allow_zero=False):
-    """An argparse type: a number of `kind` that is positive (or, with allow_zero, not negative)."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}")
-        if not (value >= 0 if allow_zero else value > 0):        # also refuses nan
-            raise argparse.ArgumentTypeError(f"must be {'0 or more' if allow_zero else 'positive'}, got {text}")
-        return value
-    return parse
-
-
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
-        description="Train a character-level RNN with truncated backpropagation through time.")
+        prog=PROGRAM, description="Train a character-level RNN with truncated backpropagation through time.")
     parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text file to learn (default: data/alice29.txt)")
-    parser.add_argument("--hidden", type=number(int), default=None,
+    parser.add_argument("--hidden", type=positive(int, high=MAX_HIDDEN), default=None,
                         help="hidden units n_a (default 100, or the checkpoint's with --resume)")
-    parser.add_argument("--seq-length", type=number(int), default=25,
+    parser.add_argument("--seq-length", type=positive(int), default=25,
                         help="chunk length k: steps per forward/backward pass (default 25)")
-    parser.add_argument("--batch", type=number(int), default=16,
+    parser.add_argument("--batch", type=positive(int), default=16,
                         help="m, parallel streams through the text (default 16)")
-    parser.add_argument("--lr", type=number(float), default=None,
+    parser.add_argument("--lr", type=positive(float), default=None,
                         help="learning rate (default: " + ", ".join(f"{name} {rate}" for name, rate
                                                                      in DEFAULT_LEARNING_RATES.items()) + ")")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None,
                         help="default adagrad, or the checkpoint's with --resume")
-    parser.add_argument("--iterations", type=number(int, allow_zero=True), default=12000,
+    parser.add_argument("--iterations", type=non_negative(int), default=12000,
                         help="total training iterations, counted across resumes; 0 only evaluates (default 12000)")
-    parser.add_argument("--clip", type=number(float, allow_zero=True), default=5.0,
+    parser.add_argument("--clip", type=non_negative(float), default=5.0,
                         help="clip the gradient's global norm to this; 0 turns clipping off (default 5)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed for the weights and samples (default 1)")
-    parser.add_argument("--temperature", type=number(float), default=0.8,
+    parser.add_argument("--seed", type=non_negative(int), default=1, help="random seed for the weights and samples (default 1)")
+    parser.add_argument("--temperature", type=positive(float), default=0.8,
                         help="sampling temperature (default 0.8)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                         help=f"where to save the model (default {DEFAULT_CHECKPOINT})")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint at --checkpoint")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the checkpoint at --checkpoint with a new model (without it, an existing "
+                             "checkpoint is only ever continued, with --resume)")
     parser.add_argument("--plot", metavar="PATH", help="write the loss curve to this PNG (needs matplotlib)")
     return parser.parse_args(argv)
 
@@ -360,12 +429,72 @@ def make_optimizer(name, learning_rate):
     return OPTIMIZERS[name](learning_rate or DEFAULT_LEARNING_RATES[name])
 
 
+def check_can_plot(path):
+    """UsageError, before training, if the loss curve could not be written to `path` or would destroy a file.
+
+    An existing file is only replaced if it is a PNG (the curve of an earlier
+    run); anything else (a text, a checkpoint) is refused.
+    """
+    if os.path.isdir(path):
+        raise UsageError(f"--plot {path} is a folder, not a file")
+    if os.path.lexists(path):
+        with open(path, "rb") as f:
+            if f.read(8) != b"\x89PNG\r\n\x1a\n":
+                raise UsageError(f"refusing to overwrite {path} with the loss curve: it is not a PNG image")
+    elif not os.path.isdir(os.path.dirname(os.path.abspath(path)) or "."):
+        raise UsageError(f"--plot {path}: its folder does not exist")
+
+
+def all_finite(parameters):
+    """True if no weight is inf or nan: a sum is inf or nan as soon as one entry is (one pass, no copies)."""
+    return all(math.isfinite(float(np.sum(value))) for value in parameters.values())
+
+
+class SavePoints:
+    """Save the model during training; a failed save is reported and retried, never fatal.
+
+    A save can fail for reasons that pass (a full disk, a folder unmounted for
+    a moment). Then the previous checkpoint stays as it was (save_arrays is
+    atomic), the model stays in memory, training goes on, and the next save
+    point tries again. `saved` is the iteration of the last save that worked.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.saved = None
+
+    def save(self, parameters, optimizer, chars, iteration, smooth):
+        """Try to save; True if the checkpoint now holds this iteration."""
+        try:
+            save_checkpoint(self.path, parameters, optimizer, chars, iteration, smooth)
+        except OSError as error:
+            kept = "the previous checkpoint is kept" if os.path.exists(self.path) else "there is no checkpoint yet"
+            print(f"could not save the checkpoint to {self.path} at iteration {iteration} "
+                  f"({error.strerror or error}); {kept} and the model stays in memory", file=sys.stderr, flush=True)
+            return False
+        self.saved = iteration
+        return True
+
+
+def exit_status(stop):
+    """The exit status a shell shows for a stop: 128 + the signal's number (130 for Ctrl-C)."""
+    name = str(stop) or "SIGINT"                 # Ctrl-C's KeyboardInterrupt carries no name
+    return 128 + getattr(signal, name, signal.SIGINT)
+
+
 def train(args):
+    if args.resume and args.overwrite:
+        raise UsageError("--resume continues the checkpoint and --overwrite replaces it: give only one")
     text = read_text(args.text)
     rng = np.random.default_rng(args.seed)
 
     if args.resume:
         parameters, optimizer_name, state, chars, hidden, iteration, smooth = load_checkpoint(args.checkpoint)
+    # before any work: the checkpoint can be written and replaces nothing it should not
+    check_can_save(args.checkpoint, PROGRAM, resume=args.resume, overwrite=args.overwrite)
+    if args.plot:
+        check_can_plot(args.plot)
+    if args.resume:
         if args.hidden is not None and args.hidden != hidden:
             raise UsageError(f"--hidden {args.hidden} does not match the checkpoint's hidden size {hidden}")
         unknown = sorted(set(text) - set(chars))
@@ -407,46 +536,70 @@ def train(args):
     history = [(iteration, smooth)]
     progress = Progress(args.iterations, every=max(1, (args.iterations - iteration) // 20))
     first_iteration = iteration
+    save_points = SavePoints(args.checkpoint)
     a_prev = np.zeros((hidden, args.batch))
     try:
-        while iteration < args.iterations:
-            chunk = iteration % chunks_per_pass
-            if chunk == 0:
-                a_prev = np.zeros((hidden, args.batch))         # back to the start of every stream
-            start = chunk * k
-            inputs = streams[:, start: start + k]
-            targets = streams[:, start + 1: start + k + 1]
-            loss, gradients, a_prev = rnn_loss_and_gradients(one_hot(inputs, vocab_size), a_prev,
-                                                             targets, parameters, FORWARD, BACKWARD)
-            parameter_gradients = {"d" + name: gradients["d" + name] for name in parameters}
-            parameter_gradients, _ = clip_global_norm(parameter_gradients, args.clip)  # tame explosions
-            parameters = optimizer.update(parameters, parameter_gradients)
-            iteration += 1
+        with interrupt_on_signals():             # SIGTERM and SIGHUP are saved like Ctrl-C
+            while iteration < args.iterations:
+                chunk = iteration % chunks_per_pass
+                if chunk == 0:
+                    a_prev = np.zeros((hidden, args.batch))         # back to the start of every stream
+                start = chunk * k
+                inputs = streams[:, start: start + k]
+                targets = streams[:, start + 1: start + k + 1]
+                loss, gradients, a_prev = rnn_loss_and_gradients(one_hot(inputs, vocab_size), a_prev,
+                                                                 targets, parameters, FORWARD, BACKWARD)
+                parameter_gradients = {"d" + name: gradients["d" + name] for name in parameters}
+                parameter_gradients, _ = clip_global_norm(parameter_gradients, args.clip)  # tame explosions
+                new_parameters = optimizer.update(parameters, parameter_gradients)
+                if not all_finite(new_parameters):
+                    kept = (f"the checkpoint keeps iteration {save_points.saved}" if save_points.saved
+                            else "nothing of this run was saved")
+                    raise UsageError(f"training diverged at iteration {iteration + 1}: the weights are no longer "
+                                     f"finite numbers; {kept}; try a smaller --lr or a --clip")
+                parameters = new_parameters
+                iteration += 1
 
-            smooth = 0.98 * smooth + 0.02 * loss / k
-            history.append((iteration, smooth))
-            progress.show(iteration, iteration - first_iteration, smooth, args.batch * k)
-            if iteration % 1000 == 0 or iteration == args.iterations:
-                progress.close_line()
-                drawn = sample(parameters, int(inputs[0, 0]), 200, args.temperature, rng)
-                print(f"--- sample at iteration {iteration} ---\n{''.join(chars[i] for i in drawn)}\n---", flush=True)
-                save_checkpoint(args.checkpoint, parameters, optimizer, chars, iteration, smooth)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)      # a second Ctrl-C must not break the save
-        progress.close_line()
-        save_checkpoint(args.checkpoint, parameters, optimizer, chars, iteration, smooth)
-        print(f"\ninterrupted at iteration {iteration}; the model is saved in {args.checkpoint}\n"
-              f"resume with: python TruncatedBPTT.py --resume --checkpoint {args.checkpoint} "
-              f"--iterations {args.iterations}" + (f" --text {args.text}" if args.text != DEFAULT_TEXT else ""),
-              file=sys.stderr)
-        return 130
+                smooth = 0.98 * smooth + 0.02 * loss / k
+                history.append((iteration, smooth))
+                progress.show(iteration, iteration - first_iteration, smooth, args.batch * k)
+                if iteration % 1000 == 0 or iteration == args.iterations:
+                    progress.close_line()
+                    drawn = sample(parameters, int(inputs[0, 0]), 200, args.temperature, rng)
+                    print(f"--- sample at iteration {iteration} ---\n{''.join(chars[i] for i in drawn)}\n---",
+                          flush=True)
+                    save_points.save(parameters, optimizer, chars, iteration, smooth)
+    except KeyboardInterrupt as stop:
+        with signals_ignored():                  # a second Ctrl-C or a SIGTERM must not break the save
+            progress.close_line()
+            name = str(stop) or "Ctrl-C"
+            if iteration == first_iteration:
+                print(f"\nstopped by {name} before the first iteration; nothing new to save", file=sys.stderr)
+            elif save_points.saved == iteration or save_points.save(parameters, optimizer, chars, iteration, smooth):
+                print(f"\nstopped by {name} at iteration {iteration}; the model is saved in {args.checkpoint}\n"
+                      f"resume with: python TruncatedBPTT.py --resume --checkpoint {args.checkpoint} "
+                      f"--iterations {args.iterations}" + (f" --text {args.text}" if args.text != DEFAULT_TEXT else ""),
+                      file=sys.stderr)
+            else:
+                print(f"\nstopped by {name} at iteration {iteration}; the model could not be saved", file=sys.stderr)
+        return exit_status(stop)
 
     progress.close_line()
-    save_checkpoint(args.checkpoint, parameters, optimizer, chars, iteration, smooth)
-    print(f"saved the model after {iteration} iterations to {args.checkpoint}")
+    if iteration == first_iteration:
+        print(f"no iteration to run (the model is at iteration {iteration} of --iterations {args.iterations}); "
+              f"nothing new to save")
+    elif save_points.saved == iteration:
+        print(f"saved the model after {iteration} iterations to {args.checkpoint}")
+    else:
+        print(f"{PROGRAM}: error: the model of iteration {iteration} could not be saved to {args.checkpoint} "
+              f"(see above)", file=sys.stderr)
+        return 1
     if args.plot and matplotlib_available() and len(history) > 1:
-        plot_losses(args.plot, history, vocab_size)
-        print(f"wrote the loss curve to {args.plot}")
+        try:
+            plot_losses(args.plot, history, vocab_size)
+            print(f"wrote the loss curve to {args.plot}")
+        except OSError as error:
+            print(f"could not write the loss curve to {args.plot} ({error.strerror or error})", file=sys.stderr)
     # judged the way it was trained: every stream's stretch from a zero state
     print(f"final loss per character: {evaluate(parameters, indices, stretch=streams.shape[1] - 1):.4f}")
     return 0
@@ -457,11 +610,14 @@ def main(argv=None):
     try:
         return train(args)
     except UsageError as error:
-        print(f"TruncatedBPTT.py: error: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:             # outside the training loop: nothing new to save
+    except MemoryError:
+        print(f"{PROGRAM}: error: out of memory: try a smaller --hidden, --batch or --seq-length", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:    # before or after the training loop: nothing new to save
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return exit_status(stop)
 
 
 if __name__ == "__main__":

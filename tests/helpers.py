@@ -1,5 +1,8 @@
 """Random, seeded inputs of any size for the tests."""
 import numpy as np
+import pytest
+
+import memory_pool
 
 from gradient_check import numerical_gradient, relative_error
 
@@ -57,3 +60,14 @@ def random_gated(gates, n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64):
     parameters["by"] = rng.standard_normal((n_y, 1)).astype(dtype)
     da = rng.standard_normal((n_a, m, T_x)).astype(dtype)
     return x, a0, parameters, da
+
+
+@pytest.fixture(autouse=True, params=["pool for every size", "pool as shipped"])
+def recycled_memory(request, monkeypatch):
+    """Run every test of a file that imports this twice: with every buffer recycled
+    by memory_pool (even the small ones of the tests' shapes), and as shipped."""
+    if request.param == "pool for every size":
+        monkeypatch.setattr(memory_pool, "MIN_BYTES", 0)
+    memory_pool.release()
+    yield
+    memory_pool.release()

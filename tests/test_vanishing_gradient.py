@@ -1,9 +1,11 @@
-"""VanishingGradient.py --quick prints both tables with numpy alone and writes no figure."""
+"""VanishingGradient.py: --quick prints both tables with numpy alone, figures only where asked, bad options."""
 import os
+import re
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import ROOT
 from VanishingGradient import MODELS, gradient_norms_over_time, init_rnn, memory_task
@@ -20,6 +22,26 @@ def test_quick_run_prints_both_tables_and_leaves_images_alone(tmp_path):
         assert model in result.stdout
     assert not list(tmp_path.iterdir())
     assert before == {name: os.path.getmtime(os.path.join(images, name)) for name in os.listdir(images)}
+    # the last line gives every seed's accuracy of every model at the longest length run
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"long-range memory, 10 steps: RNN \d\.\d\d; LSTM \d\.\d\d; GRU \d\.\d\d", last), last
+    assert "[3/3]" in result.stderr                      # progress while it trains
+
+
+@pytest.mark.parametrize("arguments, fragment", [(["--seed", "-1"], "--seed"), (["--seed", "x"], "--seed"),
+                                                 (["--quick", "--long"], "not allowed")])
+def test_bad_options_are_one_line_errors(arguments, fragment):
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "VanishingGradient.py"), *arguments],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and fragment in result.stderr
+
+
+def test_figures_go_only_into_the_folder_named(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "VanishingGradient.py"), "--quick",
+                             "--out", str(tmp_path / "figures")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(tmp_path / "figures")) == ["LongRangeMemory.png", "VanishingGradient.png"]
 
 
 def test_gradient_norms_follow_the_product_of_jacobians():

@@ -4,25 +4,14 @@ import itertools
 import numpy as np
 import pytest
 
-import memory_pool
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
-from helpers import random_rnn
+from helpers import random_rnn, recycled_memory  # noqa: F401 (autouse: every test runs twice, see helpers)
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized, rnn_states_vectorized
 
 SHAPES = [(3, 5, 2, 10, 4), (1, 1, 1, 1, 1), (1, 4, 3, 2, 3), (3, 1, 2, 4, 3), (2, 3, 2, 1, 5),
           (4, 3, 2, 3, 1), (6, 8, 5, 7, 20)]
-
-
-@pytest.fixture(autouse=True, params=["pool for every size", "pool as shipped"])
-def recycled_memory(request, monkeypatch):
-    """Run every test twice: with the buffers of these small shapes recycled, and as shipped."""
-    if request.param == "pool for every size":
-        monkeypatch.setattr(memory_pool, "MIN_BYTES", 0)
-    memory_pool.release()
-    yield
-    memory_pool.release()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
