@@ -28,6 +28,12 @@ thread variables of the caller's shell, so each program's own defaults apply.
 PROGRAMS lists the commands the README may quote; adding one is one line. A
 marker naming a command that is not listed fails (its block would never be
 checked), and so does a listed command that the README never quotes.
+
+The training run is exact only on the processor its blocks were printed on
+(PROGRAMS says which): elsewhere BLAS adds inside its products in another
+order, and 12,000 updates amplify the last digits. On another processor its
+one-line blocks (the final loss) are checked to within 0.02 and its samples
+are skipped, and the script says so.
 """
 import os
 import re
@@ -35,18 +41,25 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections import namedtuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
 
-# command as the README writes it -> (seconds it may take, fast enough for the tests?)
+# timeout: seconds it may take; fast: cheap enough for the tests; exact_on: None if
+# the output is the same on every processor, else the processor the README's
+# blocks were printed on (its "model name" in /proc/cpuinfo).
+Program = namedtuple("Program", "timeout fast exact_on")
 PROGRAMS = {
-    "python RNN.py": (60, True),
-    "python RNN.py --order course": (60, True),
-    "python LSTM.py": (60, True),
-    "python GRU.py": (60, True),
-    "python TruncatedBPTT.py": (900, False),        # the default run: 12,000 iterations
+    "python RNN.py": Program(60, True, None),
+    "python RNN.py --order course": Program(60, True, None),
+    "python LSTM.py": Program(60, True, None),
+    "python GRU.py": Program(60, True, None),
+    # the default run, 12,000 iterations (about a minute)
+    "python TruncatedBPTT.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
 }
+TOLERANCE_ELSEWHERE = 0.02        # the spread over seeds is 0.11 (README): 0.02 still catches a real change
+NUMBER = re.compile(r"-?\d+\.\d+")
 
 MARKED_BLOCK = re.compile(r"^<!-- output of: (?P<command>.+?) -->\n```text\n(?P<block>.*?)^```$",
                           re.MULTILINE | re.DOTALL)
@@ -72,6 +85,26 @@ def is_excerpt(block, output):
     return any(printed[start:start + len(wanted)] == wanted for start in range(len(printed) - len(wanted) + 1))
 
 
+def close_enough(line, output, tolerance):
+    """True if some line of `output` reads like `line` with every number within `tolerance` of it."""
+    wanted = [float(n) for n in NUMBER.findall(line)]
+    for printed in lines_of(output):
+        if NUMBER.sub("#", printed) == NUMBER.sub("#", line.rstrip()):
+            got = [float(n) for n in NUMBER.findall(printed)]
+            if all(abs(a - b) <= tolerance for a, b in zip(wanted, got)):
+                return True
+    return False
+
+
+def processor():
+    """The processor's model name (Linux), or "unknown"."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
+
+
 def run(command, timeout):
     """Run a README command from an empty folder; give its stdout (RuntimeError if it fails)."""
     program, *arguments = shlex.split(command)[1:]          # drop the leading "python"
@@ -86,28 +119,43 @@ def run(command, timeout):
     return result.stdout
 
 
-def check(readme_text, quick=False, runner=run):
+def check(readme_text, quick=False, runner=run, this_processor=None):
     """Every problem found, as a list of one-line messages (empty when the README is right).
 
     Arguments:
     readme_text -- the README's text
     quick -- check only the programs marked fast in PROGRAMS
     runner -- function(command, timeout) -> stdout (the tests pass a stand-in)
+    this_processor -- the processor's name (default: read from the system)
+
+    Returns:
+    problems -- list of one-line messages, empty when the README is right
+    skipped -- list of one-line notes on the blocks that could not be checked here
     """
+    this_processor = this_processor or processor()
     blocks = quoted_blocks(readme_text)
     problems = [f"the README quotes `{command}`, which PROGRAMS in tests/readme_outputs.py does not list"
                 for command in blocks if command not in PROGRAMS]
     problems += [f"PROGRAMS lists `{command}`, but the README quotes no output of it"
                  for command in PROGRAMS if command not in blocks]
-    for command, (timeout, fast) in PROGRAMS.items():
-        if command not in blocks or (quick and not fast):
+    skipped = []
+    for command, program in PROGRAMS.items():
+        if command not in blocks or (quick and not program.fast):
             continue
-        output = runner(command, timeout)
+        output = runner(command, program.timeout)
+        exact = program.exact_on in (None, this_processor)
         for block in blocks[command]:
-            if not is_excerpt(block, output):
-                first = lines_of(block)[0] if block.strip() else "(empty block)"
+            first = lines_of(block)[0] if block.strip() else "(empty block)"
+            if exact:
+                ok = is_excerpt(block, output)
+            elif len(lines_of(block)) == 1:
+                ok = close_enough(first, output, TOLERANCE_ELSEWHERE)
+            else:
+                skipped.append(f"`{command}`: the block starting {first!r} is exact only on {program.exact_on}")
+                continue
+            if not ok:
                 problems.append(f"`{command}` no longer prints the README's block starting {first!r}")
-    return problems
+    return problems, skipped
 
 
 def run_and_say(command, timeout):
@@ -119,10 +167,10 @@ def run_and_say(command, timeout):
 def main(argv):
     quick = "--quick" in argv
     with open(README, encoding="utf-8") as f:
-        problems = check(f.read(), quick, runner=run_and_say)
-    for problem in problems:
-        print(problem)
-    checked = [c for c, (_, fast) in PROGRAMS.items() if fast or not quick]
+        problems, skipped = check(f.read(), quick, runner=run_and_say)
+    for line in skipped + problems:
+        print(line)
+    checked = [command for command, program in PROGRAMS.items() if program.fast or not quick]
     print(f"README outputs: {len(checked)} programs checked, {len(problems)} problems")
     return 1 if problems else 0
 
