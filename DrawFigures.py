@@ -2,7 +2,7 @@
 
     python DrawFigures.py --out DIR                # the seven diagrams, into DIR
     python DrawFigures.py --out Images             # redraw the committed diagrams
-    python DrawFigures.py --out Images --results   # and the three plots of results (about 6 minutes)
+    python DrawFigures.py --out Images --results   # and the three plots of results (about 3 minutes)
 
 The folder is always named by the user: nothing is rewritten in Images/
 unless you say --out Images. --results also runs the two programs whose
@@ -349,7 +349,7 @@ def run_programs_that_plot(out):
     with tempfile.TemporaryDirectory() as scratch:
         runs = [("TruncatedBPTT.py", ["--plot", os.path.join(out, "TrainingLoss.png"),
                                       "--checkpoint", os.path.join(scratch, "char_rnn.npz")], "about a minute"),
-                ("VanishingGradient.py", ["--out", out], "about five minutes")]
+                ("VanishingGradient.py", ["--out", out], "about a minute and a half")]
         for program, arguments, duration in runs:
             print(f"running python {program} {' '.join(arguments)} ({duration})", flush=True)
             code = subprocess.call([sys.executable, os.path.join(here, program), *arguments])
