@@ -1,6 +1,6 @@
 """Draw the tutorial's figures from code.
 
-    python DrawFigures.py --out DIR                # the seven diagrams, into DIR
+    python DrawFigures.py --out DIR                # the diagrams, into DIR
     python DrawFigures.py --out Images             # redraw the committed diagrams
     python DrawFigures.py --out Images --results   # and the three plots of results (about 3 minutes)
 
@@ -328,6 +328,144 @@ def draw_gru_cell(plt):
     return fig
 
 
+def chain(ax, xs, y, inputs, outputs, face=CELL, state_in=True, size=0.9):
+    """A row of small cells at (x, y) for x in xs; inputs[i] / outputs[i] a label or None (no arrow).
+
+    Used by the row of shapes: inputs come in from below, outputs leave upwards,
+    the hidden state runs from left to right.
+    """
+    for i, x in enumerate(xs):
+        if inputs[i] is not None:
+            text, colour = inputs[i]
+            label(ax, x, y - 1.75, text, size=12, color=colour)
+            arrow(ax, (x, y - 1.4), (x, y - size / 2), color=colour)
+        if outputs[i] is not None:
+            arrow(ax, (x, y + size / 2), (x, y + 1.4), color=OUTPUT)
+            label(ax, x, y + 1.75, outputs[i], size=12, color=OUTPUT)
+        if i:
+            arrow(ax, (xs[i - 1] + size / 2, y), (x - size / 2, y), color=STATE)
+    for x in xs:
+        box(ax, x, y, size, size, None, face=face)
+
+
+def draw_kinds(plt):
+    """Images/KindsOfRNN.png: one-to-one, one-to-many, many-to-one, many-to-many aligned and not aligned."""
+    fig, ax = new_figure(plt, 34, 8.6)
+    step, y = 1.5, 4.3
+    panels = [  # title, left edge, number of cells, what it is, where it is in this project
+        ("one-to-one", 1.5, 1, "a plain network", "an image -> its class"),
+        ("one-to-many", 5.3, 4, "one input, a sequence out", "OneToMany.py; sampling text"),
+        ("many-to-one", 12.2, 4, "a sequence in, one label", "ManyToOne.py; the clue"),
+        ("many-to-many, aligned", 19.1, 4, "a label at every step", "ManyToMany.py; characters"),
+        ("many-to-many, not aligned", 26.0, 5, "read it all, then write", "Seq2Seq.py: encoder-decoder"),
+    ]
+    for title, left, cells, what, where in panels:
+        xs = [left + 0.6 + i * step for i in range(cells)]
+        centre = (xs[0] + xs[-1]) / 2
+        if title == "one-to-one":
+            chain(ax, xs, y, [(t("x", "1"), INPUT)], [t(r"\hat{y}", "1")])
+        elif title == "one-to-many":
+            # each output is fed back as the next input, as the character model samples
+            inputs = [(t("x", "1"), INPUT)] + [(t(r"\hat{y}", str(i)), NOTE) for i in range(1, cells)]
+            chain(ax, xs, y, inputs, [t(r"\hat{y}", str(i + 1)) for i in range(cells)])
+        elif title == "many-to-one":
+            chain(ax, xs, y, [(t("x", str(i + 1)), INPUT) for i in range(cells)], [None] * (cells - 1) + [r"$\hat{y}$"])
+        elif title == "many-to-many, aligned":
+            chain(ax, xs, y, [(t("x", str(i + 1)), INPUT) for i in range(cells)],
+                  [t(r"\hat{y}", str(i + 1)) for i in range(cells)])
+        else:
+            reads, writes = 2, cells - 2
+            inputs = [(t("x", str(i + 1)), INPUT) for i in range(reads)] + [None] + \
+                     [(t(r"\hat{y}", str(i)), NOTE) for i in range(1, writes)]
+            outputs = [None] * reads + [t(r"\hat{y}", str(i + 1)) for i in range(writes + 1)]
+            chain(ax, xs, y, inputs, outputs[:cells])
+            for x in xs[reads:]:               # the decoder's cells, in another colour
+                box(ax, x, y, 0.9, 0.9, None, face="#fdebd9")
+            label(ax, (xs[0] + xs[reads - 1]) / 2, y + 2.55, "encoder", size=11, color=NOTE)
+            label(ax, (xs[reads] + xs[-1]) / 2, y + 2.55, "decoder", size=11, color=NOTE)
+        label(ax, centre, 7.75, title, size=14, weight="bold")
+        label(ax, centre, 1.35, what, size=11.5, color=NOTE)
+        label(ax, centre, 0.6, where, size=11.5, color=NOTE, family="monospace")
+    return fig
+
+
+def curved_arrow(ax, start, end, color, bend):
+    """An arrow bowed sideways by `bend` (a fraction of its length; the sign picks the side)."""
+    from matplotlib.patches import FancyArrowPatch
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18, color=color, linewidth=1.8,
+                                 connectionstyle=f"arc3,rad={bend}", shrinkA=0, shrinkB=0))
+
+
+def draw_bidirectional(plt):
+    """Images/BidirectionalRNN.png: a forward and a backward RNN over the same x, states stacked."""
+    fig, ax = new_figure(plt, 24, 14.5)
+    BACK = "#7b4fa0"
+    xs = [5.0, 9.5, 14.0, 18.5]
+    y_forward, y_backward, y_join = 4.6, 7.6, 10.0
+    label(ax, 12.0, 14.0, "birnn_forward(x, a0, parameters): two RNNs over the same inputs", size=15, weight="bold")
+    label(ax, 12.0, 13.2, "forward: rnn_states_vectorized(x, a0['forward'], parameters['forward'])", size=11.5,
+          color=STATE, family="monospace")
+    label(ax, 12.0, 12.6, "backward: the same pass on x[:, :, ::-1], its states reversed back in time", size=11.5,
+          color=BACK, family="monospace")
+    for i, x in enumerate(xs):
+        n = str(i + 1)
+        label(ax, x, 1.4, t("x", n), size=15, color=INPUT)
+        arrow(ax, (x - 0.3, 1.85), (x - 0.3, y_forward - 0.6), color=INPUT)
+        curved_arrow(ax, (x + 0.3, 1.85), (x + 0.5, y_backward - 0.6), INPUT, 0.4)     # around the forward cell
+        ax.add_patch(__import__("matplotlib.patches", fromlist=["Circle"]).Circle(
+            (x, y_join), 0.42, facecolor="white", edgecolor=OUTPUT, linewidth=1.6, zorder=3))
+        label(ax, x, y_join, "[ ; ]", size=10.5, color=OUTPUT, zorder=4)
+        curved_arrow(ax, (x - 0.5, y_forward + 0.6), (x - 0.3, y_join - 0.32), STATE, -0.4)  # around the backward cell
+        arrow(ax, (x + 0.3, y_backward + 0.6), (x + 0.25, y_join - 0.33), color=BACK)
+        arrow(ax, (x, y_join + 0.42), (x, 11.1), color=OUTPUT)
+        label(ax, x, 11.55, t(r"\hat{y}", n), size=14, color=OUTPUT)
+        if i + 1 < len(xs):
+            arrow(ax, (x + 1.0, y_forward), (xs[i + 1] - 1.0, y_forward), color=STATE)
+            label(ax, x + 2.25, y_forward - 0.45, r"$af^{\langle %s \rangle}$" % n, size=12, color=STATE)
+            arrow(ax, (xs[i + 1] - 1.0, y_backward), (x + 1.0, y_backward), color=BACK)
+            label(ax, x + 2.25, y_backward + 0.45, r"$ab^{\langle %d \rangle}$" % (i + 2), size=12, color=BACK)
+    for x in xs:
+        box(ax, x, y_forward, 2.0, 1.2, "forward", size=12)
+        box(ax, x, y_backward, 2.0, 1.2, "backward", size=12, face="#f1eaf7")
+    label(ax, 1.3, y_forward, r"$af^{\langle 0 \rangle}$", size=14, color=STATE)
+    arrow(ax, (2.0, y_forward), (xs[0] - 1.0, y_forward), color=STATE)
+    label(ax, 22.9, y_backward, r"$ab^{\langle 5 \rangle}$", size=14, color=BACK)
+    arrow(ax, (22.2, y_backward), (xs[-1] + 1.0, y_backward), color=BACK)
+    label(ax, 12.0, 0.45, r"$a^{\langle t \rangle} = [af^{\langle t \rangle}; ab^{\langle t \rangle}]$, "
+          r"shape (2 n_a, m): every output sees the inputs before and after it", size=12.5, color=NOTE)
+    return fig
+
+
+def draw_stacked(plt):
+    """Images/StackedRNN.png: three layers, each reading the states of the layer below."""
+    fig, ax = new_figure(plt, 24, 13)
+    xs = [4.8, 9.3, 13.8, 18.3]
+    ys = [3.6, 6.2, 8.8]
+    label(ax, 12.0, 12.4, "stacked_rnn_forward(x, a0, parameters): layer l reads the states of layer l-1",
+          size=15, weight="bold")
+    for i, x in enumerate(xs):
+        n = str(i + 1)
+        label(ax, x, 1.3, t("x", n), size=15, color=INPUT)
+        arrow(ax, (x, 1.75), (x, ys[0] - 0.6), color=INPUT)
+        for l in range(1, len(ys)):
+            arrow(ax, (x, ys[l - 1] + 0.6), (x, ys[l] - 0.6), color=STATE,
+                  text=r"$a[%d]^{\langle %s \rangle}$" % (l, n) if i == 0 else None, offset=(-0.85, 0), size=11.5)
+        arrow(ax, (x, ys[-1] + 0.6), (x, 10.7), color=OUTPUT)
+        label(ax, x, 11.15, t(r"\hat{y}", n), size=14, color=OUTPUT)
+        for l, y in enumerate(ys):
+            box(ax, x, y, 2.2, 1.2, f"layer {l + 1}", size=12, face=["#eef3f8", "#e3f1ee", "#f1eaf7"][l])
+            if i + 1 < len(xs):
+                arrow(ax, (x + 1.1, y), (xs[i + 1] - 1.1, y), color=STATE)
+    for l, y in enumerate(ys):
+        label(ax, 1.6, y, r"$a[%d]^{\langle 0 \rangle}$" % (l + 1), size=13, color=STATE)
+        arrow(ax, (2.5, y), (xs[0] - 1.1, y), color=STATE)
+        label(ax, 19.7, y, ["Wax[1] (n_a[1], n_x)", "Wax[2] (n_a[2], n_a[1])", "Wax[3] (n_a[3], n_a[2])"][l],
+              size=11, color=NOTE, family="monospace", ha="left")
+    label(ax, 12.0, 0.35, "each layer is rnn_states_vectorized on the states below; backward, "
+          "a layer's dx is the da of the layer below", size=12, color=NOTE)
+    return fig
+
+
 FIGURES = {
     "RNN1.2.png": draw_unrolled,
     "RNN-cell.png": draw_cell,
@@ -336,6 +474,9 @@ FIGURES = {
     "TBTT.png": draw_truncated,
     "LSTM-cell.png": draw_lstm_cell,
     "GRU-cell.png": draw_gru_cell,
+    "KindsOfRNN.png": draw_kinds,
+    "BidirectionalRNN.png": draw_bidirectional,
+    "StackedRNN.png": draw_stacked,
 }
 
 

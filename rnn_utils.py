@@ -12,6 +12,8 @@ import numpy as np
 def softmax(x):
     """Turn scores into probabilities down each column.
 
+        softmax(x)[i, j] = exp(x[i, j]) / sum over k of exp(x[k, j])
+
     Arguments:
     x -- scores, numpy array of shape (n_y, ...) with the classes on axis 0,
          e.g. (n_y, m) for one time step or (n_y, m, T_x) for a sequence

@@ -158,3 +158,35 @@ def check_gated_parameters(parameters, gates, n_x, output_layer=True):
     if output_layer:
         check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
+
+
+def check_state_parameters(name, parameters, n_x):
+    """Check the hidden-state parameters of one RNN inside a bigger model; give its n_a.
+
+    A bidirectional RNN holds two of these dicts (one per direction) and a
+    stacked RNN one per layer; the output layer is not part of them.
+
+    Arguments:
+    name -- how the caller names this dict in messages, e.g. "parameters['forward']"
+    parameters -- dict with Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1)
+    n_x -- number of input features this RNN reads
+
+    Returns:
+    n_a -- its number of hidden units, read from Waa
+
+    Raises TypeError if it is not a dict, KeyError naming a missing key,
+    ValueError naming a wrong shape, e.g.
+    "parameters['backward']['Wax']: expected shape (n_a, n_x) = (5, 3), got (5, 4)".
+    """
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(parameters).__name__}")
+    keys = ("Wax", "Waa", "ba")
+    for key in keys:
+        if key not in parameters:
+            raise KeyError(f"{name} is missing {key!r} (an RNN's hidden state needs {', '.join(keys)})")
+        check_array(f"{name}[{key!r}]", parameters[key], 2)
+    dims = {"n_x": n_x, "n_a": parameters["Waa"].shape[0]}
+    check_shape(f"{name}['Waa']", parameters["Waa"], ("n_a", "n_a"), dims)
+    check_shape(f"{name}['Wax']", parameters["Wax"], ("n_a", "n_x"), dims)
+    check_shape(f"{name}['ba']", parameters["ba"], ("n_a", 1), dims)
+    return dims["n_a"]
