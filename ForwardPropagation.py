@@ -13,7 +13,8 @@ import numpy as np
 from GRU_UNIT_CELL import GRU_GATES, gru_cell_forward
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
-from validation import arguments_checked, check_array, check_gated_parameters, check_shape, result_dtype
+from validation import arguments_checked, cast, check_array, check_dims, check_gated_parameters, check_shape, \
+    gate_keys, result_dtype
 
 
 def check_sequence(x, a0, parameters, check_cell_parameters, keys):
@@ -28,22 +29,19 @@ def check_sequence(x, a0, parameters, check_cell_parameters, keys):
 
     Returns:
     dims -- dict of the sizes n_x, n_a, n_y, m
-    dtype -- the dtype to compute in (see validation.result_dtype)
+    dtype -- the dtype to compute in (see validation.result_dtype); the caller
+             converts its arguments with validation.cast(dtype, ...) before computing
     """
     check_array("x", x, 3)
     check_array("a0", a0, 2)
     n_x, m, T_x = x.shape
     if T_x == 0:
         raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
+    check_dims({"n_x": n_x, "m": m}, f"x has shape {x.shape}")
     dims = check_cell_parameters(parameters, n_x=n_x)
     dims["m"] = m
     check_shape("a0", a0, ("n_a", "m"), dims)
     return dims, result_dtype(x, a0, *(parameters[key] for key in keys))
-
-
-def gate_keys(gates):
-    """The parameter names of a gated cell: W and b of every gate, then Wy, by."""
-    return [k for g in gates for k in ("W" + g, "b" + g)] + ["Wy", "by"]
 
 
 def rnn_forward(x, a0, parameters):
@@ -65,6 +63,7 @@ def rnn_forward(x, a0, parameters):
     caches -- tuple (list of the T_x cell caches, x), what rnn_backward needs
     """
     dims, dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)
+    x, a0, parameters = cast(dtype, (x, a0, parameters))    # every step computes in one dtype
     n_x, m, T_x = x.shape
     n_a, n_y = dims["n_a"], dims["n_y"]
 
@@ -100,6 +99,7 @@ def lstm_forward(x, a0, parameters):
     """
     dims, dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=LSTM_GATES),
                                  gate_keys(LSTM_GATES))
+    x, a0, parameters = cast(dtype, (x, a0, parameters))
     n_x, m, T_x = x.shape
     n_a, n_y = dims["n_a"], dims["n_y"]
 
@@ -136,6 +136,7 @@ def gru_forward(x, a0, parameters):
     """
     dims, dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=GRU_GATES),
                                  gate_keys(GRU_GATES))
+    x, a0, parameters = cast(dtype, (x, a0, parameters))
     n_x, m, T_x = x.shape
     n_a, n_y = dims["n_a"], dims["n_y"]
 

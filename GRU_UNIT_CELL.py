@@ -9,12 +9,31 @@ two gates. With [a_prev; xt] the two columns stacked (a_prev on top):
     a_next  = ut * cct + (1 - ut) * a_prev          keep a_prev where ut is near 0
     yt_pred = softmax(Wy a_next + by)
 
+This is the GRU of Cho et al. (2014), the form the course teaches. Two
+differences from torch.nn.GRU (and cuDNN's GRU) matter when comparing:
+
+- Where the reset gate acts. Here it scales a_prev *before* the product:
+  Wc [rt * a_prev; xt]. torch scales the product *after* it:
+  W_in xt + b_in + rt * (W_hn a_prev + b_hn). The two are different
+  functions (they agree only if the candidate ignores a_prev), so no
+  choice of weights turns this cell into a torch.nn.GRU or back; Keras
+  offers both forms (reset_after=False is this one).
+- Which state the update gate keeps. Here a_next = ut * cct + (1 - ut) * a_prev,
+  so ut near 1 takes the new candidate; torch writes
+  h' = (1 - z) * n + z * h, so its z near 1 keeps the old state: ut plays
+  the role of 1 - z. That one maps exactly: 1 - sigmoid(s) = sigmoid(-s),
+  so z's weights are minus ours.
+
+TorchBridge.py's ChoGRU is a small torch module with these equations
+(tests/test_torch_bridge.py: it equals gru_forward and gru_backward).
+
 Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 """
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_cache, check_gated_parameters, check_shape, checks_wanted
+from validation import cast, check_array, check_cache, check_dims, check_gated_parameters, check_shape, \
+    checks_wanted, gate_keys, result_dtype
 
 GRU_GATES = "ruc"
 
@@ -41,9 +60,12 @@ def gru_cell_forward(xt, a_prev, parameters):
     if checks_wanted():
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
+        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
         dims = check_gated_parameters(parameters, GRU_GATES, n_x=xt.shape[0])
         dims["m"] = xt.shape[1]
         check_shape("a_prev", a_prev, ("n_a", "m"), dims)
+        dtype = result_dtype(xt, a_prev, *(parameters[key] for key in gate_keys(GRU_GATES)))
+        xt, a_prev, parameters = cast(dtype, (xt, a_prev, parameters))
 
     p = parameters
     concat = np.concatenate((a_prev, xt), axis=0)
@@ -58,7 +80,7 @@ def gru_cell_forward(xt, a_prev, parameters):
 
 def check_gru_cell_cache(cache):
     """Check that `cache` is the tuple gru_cell_forward returns; give its a_next."""
-    return check_cache(cache, 7, "gru_cell_forward")
+    return check_cache(cache, 7, "gru_cell_forward", input_index=2, keys=gate_keys(GRU_GATES)[:-2])
 
 
 def gru_cell_backward(da_next, cache):
@@ -79,6 +101,8 @@ def gru_cell_backward(da_next, cache):
         a_next = check_gru_cell_cache(cache)
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"), {"n_a": a_next.shape[0], "m": a_next.shape[1]})
+        dtype = result_dtype(da_next, *cache[:-1], *(cache[-1]["W" + g] for g in GRU_GATES))
+        da_next, cache = cast(dtype, (da_next, cache))
 
     a_next, a_prev, xt, rt, ut, cct, p = cache
     n_a = a_next.shape[0]

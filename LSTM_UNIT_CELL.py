@@ -19,7 +19,8 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import check_array, check_cache, check_gated_parameters, check_shape, checks_wanted
+from validation import cast, check_array, check_cache, check_dims, check_gated_parameters, check_shape, \
+    checks_wanted, gate_keys, result_dtype
 
 LSTM_GATES = "fico"
 
@@ -49,10 +50,13 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
         check_array("c_prev", c_prev, 2)
+        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
         dims = check_gated_parameters(parameters, LSTM_GATES, n_x=xt.shape[0])
         dims["m"] = xt.shape[1]
         check_shape("a_prev", a_prev, ("n_a", "m"), dims)
         check_shape("c_prev", c_prev, ("n_a", "m"), dims)
+        dtype = result_dtype(xt, a_prev, c_prev, *(parameters[key] for key in gate_keys(LSTM_GATES)))
+        xt, a_prev, c_prev, parameters = cast(dtype, (xt, a_prev, c_prev, parameters))
 
     p = parameters
     concat = np.concatenate((a_prev, xt), axis=0)       # [a_prev; xt], (n_a + n_x, m)
@@ -69,7 +73,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
 
 def check_lstm_cell_cache(cache):
     """Check that `cache` is the tuple lstm_cell_forward returns; give its a_next."""
-    return check_cache(cache, 10, "lstm_cell_forward")
+    return check_cache(cache, 10, "lstm_cell_forward", input_index=8, keys=gate_keys(LSTM_GATES)[:-2])
 
 
 def lstm_cell_backward(da_next, dc_next, cache):
@@ -97,6 +101,8 @@ def lstm_cell_backward(da_next, dc_next, cache):
         for name, value in (("da_next", da_next), ("dc_next", dc_next)):
             check_array(name, value, 2)
             check_shape(name, value, ("n_a", "m"), dims)
+        dtype = result_dtype(da_next, dc_next, *cache[:-1], *(cache[-1]["W" + g] for g in LSTM_GATES))
+        da_next, dc_next, cache = cast(dtype, (da_next, dc_next, cache))
 
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     n_a = a_next.shape[0]

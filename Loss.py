@@ -22,7 +22,7 @@ import numpy as np
 
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
-from validation import check_array, check_shape
+from validation import cast, check_array, check_dims, check_shape, result_dtype
 
 
 def cross_entropy_loss(y_pred, targets):
@@ -39,10 +39,12 @@ def cross_entropy_loss(y_pred, targets):
     """
     check_array("y_pred", y_pred, 3)
     n_y, m, T_x = y_pred.shape
-    if not isinstance(targets, np.ndarray) or targets.dtype.kind not in "iu":
-        raise TypeError(f"targets must be a numpy array of integer class indices, got "
-                        f"{getattr(targets, 'dtype', type(targets).__name__)}")
+    check_dims({"n_y": n_y, "m": m, "T_x": T_x}, f"y_pred has shape {y_pred.shape}")
+    check_array("targets", targets, 2)
+    if targets.dtype.kind not in "iu":
+        raise TypeError(f"targets must be a numpy array of integer class indices, got dtype {targets.dtype}")
     check_shape("targets", targets, ("m", "T_x"), {"m": m, "T_x": T_x})
+    y_pred = cast(result_dtype(y_pred), y_pred)
     if targets.size and (targets.min() < 0 or targets.max() >= n_y):
         raise ValueError(f"targets must lie in [0, n_y) = [0, {n_y}), got values from "
                          f"{targets.min()} to {targets.max()}")
@@ -52,7 +54,7 @@ def cross_entropy_loss(y_pred, targets):
     # A probability that underflowed to exactly 0 would give log(0) = -inf; the smallest
     # positive float keeps the loss finite (about 708 per step in float64) without
     # changing any probability that is not already 0.
-    tiny = np.finfo(y_pred.dtype).tiny if y_pred.dtype.kind == "f" else np.finfo(np.float64).tiny
+    tiny = np.finfo(y_pred.dtype).tiny
     loss = float(-np.sum(np.log(np.maximum(p_target, tiny))) / m)
 
     # d(-log softmax(z)[k]) / dz = softmax(z) - one_hot(k): subtract 1 at the target.
@@ -79,8 +81,10 @@ def output_layer_backward(dz, a, Wy):
     check_array("Wy", Wy, 2)
     n_y, m, T_x = dz.shape
     dims = {"n_y": n_y, "n_a": a.shape[0], "m": m, "T_x": T_x}
+    check_dims(dims, f"dz has shape {dz.shape} and a {a.shape}")
     check_shape("a", a, ("n_a", "m", "T_x"), dims)
     check_shape("Wy", Wy, ("n_y", "n_a"), dims)
+    dz, a, Wy = cast(result_dtype(dz, a, Wy), (dz, a, Wy))
 
     # Steps and examples are all columns of one big matrix: one product sums over both.
     dz_columns = dz.reshape(n_y, m * T_x)

@@ -18,7 +18,8 @@ Every vector is a column; a batch of m examples is m columns side by side.
 import numpy as np
 
 from rnn_utils import softmax, tanh
-from validation import check_array, check_cache, check_parameters, check_shape, checks_wanted
+from validation import agreed_size, cast, check_array, check_cache, check_dims, check_parameters, check_shape, \
+    checks_wanted, result_dtype
 
 RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
 RNN_STATE_KEYS = ("Wax", "Waa", "ba")      # what the hidden states need: no output layer
@@ -43,14 +44,16 @@ def check_rnn_parameters(parameters, n_x, output_layer=True):
     check_parameters(parameters, keys)
     for key in keys:
         check_array(key, parameters[key], 2)
-    # n_a is the size of the recurrent matrix, n_y the number of output rows;
-    # every other shape must agree with them and with the input.
-    dims = {"n_x": n_x, "n_a": parameters["Waa"].shape[0]}
+    # n_a and n_y are what most of the arrays holding them say (Waa's rows first), so
+    # the one array that disagrees is the one named; n_x comes from the input.
+    p = parameters
+    n_a_sources = [p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0], p["ba"].shape[0]]
+    dims = {"n_x": n_x, "n_a": agreed_size(n_a_sources + ([p["Wya"].shape[1]] if output_layer else []))}
     check_shape("Waa", parameters["Waa"], ("n_a", "n_a"), dims)
     check_shape("Wax", parameters["Wax"], ("n_a", "n_x"), dims)
     check_shape("ba", parameters["ba"], ("n_a", 1), dims)
     if output_layer:
-        dims["n_y"] = parameters["Wya"].shape[0]
+        dims["n_y"] = agreed_size([p["Wya"].shape[0], p["by"].shape[0]])
         check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
         check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
@@ -74,15 +77,19 @@ def rnn_cell_forward(xt, a_prev, parameters):
     yt_pred -- prediction at time step t, shape (n_y, m)
     cache -- tuple (a_next, a_prev, xt, parameters), what rnn_cell_backward needs
 
-    The arguments are checked first, except when rnn_forward calls it: that
-    has checked the whole sequence once (see validation.arguments_checked).
+    The arguments are checked first and converted to the computation's dtype
+    (validation.py's policy), except when rnn_forward calls it: that has done
+    both for the whole sequence once (see validation.arguments_checked).
     """
     if checks_wanted():
         check_array("xt", xt, 2)
         check_array("a_prev", a_prev, 2)
+        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
         dims = check_rnn_parameters(parameters, n_x=xt.shape[0])
         dims["m"] = xt.shape[1]
         check_shape("a_prev", a_prev, ("n_a", "m"), dims)
+        dtype = result_dtype(xt, a_prev, *(parameters[key] for key in RNN_PARAMETER_KEYS))
+        xt, a_prev, parameters = cast(dtype, (xt, a_prev, parameters))
 
     Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
     ba, by = parameters["ba"], parameters["by"]
@@ -95,7 +102,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
 
 def check_rnn_cell_cache(cache):
     """Check that `cache` is the tuple (a_next, a_prev, xt, parameters); give its a_next."""
-    return check_cache(cache, 4, "rnn_cell_forward")
+    return check_cache(cache, 4, "rnn_cell_forward", input_index=2, keys=("Wax", "Waa"))
 
 
 def rnn_cell_backward(da_next, cache):
@@ -117,13 +124,16 @@ def rnn_cell_backward(da_next, cache):
         dWaa -- gradient with respect to Waa, shape (n_a, n_a)
         dba -- gradient with respect to ba, shape (n_a, 1)
 
-    The arguments are checked first, except when rnn_backward calls it.
+    The arguments are checked first and converted to the computation's dtype,
+    except when rnn_backward calls it (it has done both).
     """
     if checks_wanted():
         a_next = check_rnn_cell_cache(cache)
         check_array("da_next", da_next, 2)
         check_shape("da_next", da_next, ("n_a", "m"),
                     {"n_a": a_next.shape[0], "m": a_next.shape[1]})
+        dtype = result_dtype(da_next, *cache[:3], cache[3]["Wax"], cache[3]["Waa"])
+        da_next, cache = cast(dtype, (da_next, cache))
 
     a_next, a_prev, xt, parameters = cache
     Wax, Waa = parameters["Wax"], parameters["Waa"]

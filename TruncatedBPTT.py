@@ -330,6 +330,10 @@ def check_optimizer_state(path, name, state, parameters):
                 (value.dtype.kind == "f" and not np.all(np.isfinite(value))):
             raise UsageError(f"{path}: the optimizer's {key!r} should be a finite array of shape {model.shape} "
                              f"and kind {model.dtype}, got {value.dtype} of shape {value.shape}")
+    try:
+        fresh.load_state(state)                  # the optimizer's own checks of its values
+    except (TypeError, KeyError, ValueError) as error:
+        raise UsageError(f"{path}: the optimizer's state: {str(error).strip(chr(34))}")
 
 
 # ---------------------------------------------------------------- progress

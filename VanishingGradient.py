@@ -23,19 +23,24 @@ import os
 import sys
 import time
 
-import numpy as np
+# One BLAS thread unless you chose otherwise: the matrices here are small (n_a = 32),
+# and a second thread only waits for a core (TruncatedBPTT.py says more).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from checkpoint import non_negative
-from ForwardPropagation import gru_forward, lstm_forward, rnn_forward
-from GRU_UNIT_CELL import gru_cell_backward
-from Loss import cross_entropy_loss, output_layer_backward
-from LSTM_UNIT_CELL import lstm_cell_backward
-from Optimizers import Adam, clip_global_norm
-from RNN_UNIT_CELL import rnn_cell_backward
-from rnn_utils import softmax
-from VectorizedGRU import gru_backward_vectorized, gru_states_vectorized
-from VectorizedLSTM import lstm_backward_vectorized, lstm_states_vectorized
-from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
+import numpy as np  # noqa: E402  (after the thread settings)
+
+from checkpoint import non_negative  # noqa: E402
+from ForwardPropagation import gru_forward, lstm_forward, rnn_forward  # noqa: E402
+from GRU_UNIT_CELL import gru_cell_backward  # noqa: E402
+from Loss import cross_entropy_loss, output_layer_backward  # noqa: E402
+from LSTM_UNIT_CELL import lstm_cell_backward  # noqa: E402
+from Optimizers import Adam, clip_global_norm  # noqa: E402
+from RNN_UNIT_CELL import rnn_cell_backward  # noqa: E402
+from rnn_utils import softmax  # noqa: E402
+from VectorizedGRU import gru_backward_vectorized, gru_states_vectorized  # noqa: E402
+from VectorizedLSTM import lstm_backward_vectorized, lstm_states_vectorized  # noqa: E402
+from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized  # noqa: E402
 
 
 # ---------------------------------------------------------------- the three models, one interface

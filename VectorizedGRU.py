@@ -11,15 +11,16 @@ The candidate reads r * a_prev, not a_prev. Every weight acts on the stacked
 column ([a_prev; xt] for the gates r and u, [r * a_prev; xt] for the
 candidate), so each splits into a recurrent and an input part. The input
 parts of all three, stacked in the order r, u, c, make ONE product with the
-inputs of every step, G (T_x * m, 3 n_a) as rows. The loop then has two
-small products per step instead of one, because the candidate needs r first:
+inputs of every step, as rows (T_x * m, 3 n_a). The loop then has two small
+products per step instead of one, because the candidate needs r first:
 
-    [r, u] = sigmoid([Wr; Wu]_recurrent a<t-1> + G_ru)      (one product)
-    cct    = tanh(Wc_recurrent (r * a<t-1>) + G_c)           (the second)
+    [r, u] = sigmoid([Wr; Wu]_recurrent a<t-1> + input part)   (one product)
+    cct    = tanh(Wc_recurrent (r * a<t-1>) + input part)       (the second)
     a<t>   = a<t-1> + u * (cct - a<t-1>)   (= u cct + (1 - u) a<t-1>)
 
-RA (T_x * m, n_a) keeps every r * a<t-1>: the gradient of Wc's recurrent part
-needs it.
+As in the LSTM, the sums land gate by gate in GATES (T_x, 3, m, n_a), where
+each gate of each step is contiguous, and RA (T_x * m, n_a) keeps every
+r * a<t-1>: the gradient of Wc's recurrent part needs it.
 
 Backward. From the gradient reaching a<t> (da<t> plus the carried one):
 
@@ -27,12 +28,13 @@ Backward. From the gradient reaching a<t> (da<t> plus the carried one):
     dra  = dcct Wc_recurrent             dr = dra * a<t-1> * r (1 - r)
     da_carried = da * (1 - u) + dra * r + [dr, du] [Wr; Wu]_recurrent
 
-(as rows). After the loop, DG = [dr, du, dcct] of every step gives every
-weight gradient in three products: DG^T [X; 1]^T the input parts and biases,
+(as rows, gate by gate, then copied into the rows of DG). After the loop,
+DG = [dr, du, dcct] of every step (T_x * m, 3 n_a) gives every weight
+gradient in three products: DG^T [X; 1]^T the input parts and biases,
 [dr, du]^T A_prev and dcct^T RA the recurrent parts; dx = W_input^T DG^T.
 
-Buffers: X, S ((T_x + 1) * m, n_a) the states (a<0> first), G, RA, and in
-the backward pass the rows of da and DG; float32 stays float32; a, y_pred
+Buffers: X, S ((T_x + 1) * m, n_a) the states (a<0> first), GATES, RA, and
+in the backward pass the rows of da and DG; float32 stays float32; a, y_pred
 and dx are transposed views, a a view of the cache (copy it before editing it).
 
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
@@ -46,8 +48,8 @@ import memory_pool
 from ForwardPropagation import check_sequence, gate_keys
 from GRU_UNIT_CELL import GRU_GATES
 from validation import check_array, check_gated_parameters, check_shape, result_dtype
-from VectorizedRNN import (columns_as_sequence, gradients_as_rows, input_weights, inputs_as_columns,
-                           rows_as_sequence, softmax_output)
+from VectorizedRNN import (check_vectorized_cache, columns_as_sequence, gradients_as_rows, input_weights,
+                           inputs_as_columns, rows_as_sequence, rows_by_gate, softmax_output)
 
 GRU_STATE_KEYS = tuple(gate_keys(GRU_GATES)[:-2])      # the gates' W and b: no output layer
 
@@ -82,7 +84,7 @@ def gru_states_vectorized(x, a0, parameters):
 
     Returns:
     a -- hidden states of every step, shape (n_a, m, T_x) (a view of the cache)
-    cache -- tuple (X, S, RA, G, parameters) for gru_backward_vectorized (see above)
+    cache -- tuple (X, S, RA, GATES, parameters) for gru_backward_vectorized (see above)
     """
     dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=GRU_GATES,
                                                       output_layer=False), GRU_STATE_KEYS)[1]
@@ -97,36 +99,39 @@ def _gru_states(x, a0, parameters, dtype):
     recurrent, inputs, biases = stacked_weights(p, n_a, halve_sigmoid_gates=True)
     ru_recurrent_T = np.ascontiguousarray(recurrent[:2 * n_a].T)    # rows: W a_prev becomes a_prev W^T
     c_recurrent_T = np.ascontiguousarray(recurrent[2 * n_a:].T)
-    r, u, ru, cct = slice(0, n_a), slice(n_a, 2 * n_a), slice(0, 2 * n_a), slice(2 * n_a, 3 * n_a)
 
     X = inputs_as_columns(x, dtype)
-    G = memory_pool.empty((T_x * m, 3 * n_a), dtype)
-    np.dot(X.T, input_weights([inputs], [biases], dtype), out=G)   # all three, every step: ONE product
+    projected = memory_pool.empty((T_x * m, 3 * n_a), dtype)
+    np.dot(X.T, input_weights([inputs], [biases], dtype), out=projected)   # all three, every step: ONE product
+    projected = rows_by_gate(projected, m, 3)             # (T_x, 3, m, n_a) view
+    GATES = memory_pool.empty((T_x, 3, m, n_a), dtype)    # r, u, cct of each step, each contiguous
 
     S = memory_pool.empty(((T_x + 1) * m, n_a), dtype)    # a<0>, a<1>, ... as rows
     RA = memory_pool.empty((T_x * m, n_a), dtype)         # r * a_prev of every step
     S[:m] = a0.T
     gates_recurrent = np.empty((m, 2 * n_a), dtype=dtype)
+    recurrent_by_gate = rows_by_gate(gates_recurrent, m, 2)[0]      # the same numbers, (2, m, n_a)
     candidate_recurrent = np.empty((m, n_a), dtype=dtype)
     for t in range(T_x):               # the only sequential part
-        # Rows of step t in G and RA; in S, which starts with a<0>, the same rows
+        # Rows of step t in RA; in S, which starts with a<0>, the same rows
         # hold the state before step t, and the next block the state after it.
         step, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        g, a_prev, a_t = G[step], S[step], S[after]
+        gates, a_prev, a_t = GATES[t], S[step], S[after]
+        ru, (r, u, cct) = gates[:2], gates
         np.dot(a_prev, ru_recurrent_T, out=gates_recurrent)
-        g[:, ru] += gates_recurrent
-        np.tanh(g[:, ru], out=g[:, ru])                    # tanh(z / 2) ...
-        g[:, ru] *= 0.5
-        g[:, ru] += 0.5                                    # ... to sigmoid(z) = (1 + tanh(z / 2)) / 2
-        np.multiply(g[:, r], a_prev, out=RA[step])
+        np.add(projected[t, :2], recurrent_by_gate, out=ru)
+        np.tanh(ru, out=ru)            # tanh(z / 2) ...
+        ru *= 0.5
+        ru += 0.5                      # ... to sigmoid(z) = (1 + tanh(z / 2)) / 2
+        np.multiply(r, a_prev, out=RA[step])
         np.dot(RA[step], c_recurrent_T, out=candidate_recurrent)
-        g[:, cct] += candidate_recurrent
-        np.tanh(g[:, cct], out=g[:, cct])
-        np.subtract(g[:, cct], a_prev, out=a_t)            # a<t> = a<t-1> + u * (cct - a<t-1>)
-        a_t *= g[:, u]
+        np.add(projected[t, 2], candidate_recurrent, out=cct)
+        np.tanh(cct, out=cct)
+        np.subtract(cct, a_prev, out=a_t)                  # a<t> = a<t-1> + u * (cct - a<t-1>)
+        a_t *= u
         a_t += a_prev
 
-    return rows_as_sequence(S[m:], m), (X, S, RA, G, p)
+    return rows_as_sequence(S[m:], m), (X, S, RA, GATES, p)
 
 
 def gru_forward_vectorized(x, a0, parameters):
@@ -162,55 +167,55 @@ def gru_backward_vectorized(da, cache):
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 5:
-        raise TypeError("cache must be the tuple (X, S, RA, G, parameters) returned by gru_forward_vectorized")
-    X, S, RA, G, p = cache
-    n_x, n_a = X.shape[0] - 1, S.shape[1]
-    m = S.shape[0] - X.shape[1]
-    T_x = X.shape[1] // m
+    *buffers, p, dims = check_vectorized_cache(cache, ('X', 'S', 'RA', 'GATES'), "gru_forward_vectorized or gru_states_vectorized",
+                                               [("W" + g, ("n_a", "n_a + n_x")) for g in "ruc"])
+    X, S, RA, GATES = buffers
+    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
     check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
     dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as gru_backward
-    X, S, RA, G = (buffer.astype(dtype, copy=False) for buffer in (X, S, RA, G))
+    X, S, RA, GATES = (buffer.astype(dtype, copy=False) for buffer in (X, S, RA, GATES))
     recurrent, inputs, _ = stacked_weights({k: w.astype(dtype, copy=False) for k, w in p.items()}, n_a)
     ru_recurrent, c_recurrent = np.ascontiguousarray(recurrent[:2 * n_a]), np.ascontiguousarray(recurrent[2 * n_a:])
-    r, u, ru, cct = slice(0, n_a), slice(n_a, 2 * n_a), slice(0, 2 * n_a), slice(2 * n_a, 3 * n_a)
+    ru_columns, c_columns = slice(0, 2 * n_a), slice(2 * n_a, 3 * n_a)   # of DG
 
     DA = gradients_as_rows(da, dtype)  # da<t> as rows; the carried gradient is added in place
-    DG = memory_pool.empty((T_x * m, 3 * n_a), dtype)     # gradient of every pre-activation: dr, du, dcct
+    DG = memory_pool.empty((T_x * m, 3 * n_a), dtype)     # gradient of every pre-activation, as rows
+    DG_by_gate = rows_by_gate(DG, m, 3)
+    dgates = np.empty((3, m, n_a), dtype=dtype)           # the same for one step, gate by gate: dr, du, dcct
+    dr, du, dcct = dgates
     da_carried = np.zeros((m, n_a), dtype=dtype)
     dra = np.empty((m, n_a), dtype=dtype)
     keep = np.empty((m, n_a), dtype=dtype)
     work = np.empty((m, n_a), dtype=dtype)
-    dru = np.empty((m, 2 * n_a), dtype=dtype)
     for t in reversed(range(T_x)):     # the only sequential part
-        step = slice(t * m, (t + 1) * m)   # step t in G, DG, DA, RA; the state before it in S
-        g, dg, da_t, a_prev = G[step], DG[step], DA[step], S[step]
+        step = slice(t * m, (t + 1) * m)   # step t in DG, DA; the state before it in S
+        (r, u, cct), da_t, a_prev = GATES[t], DA[step], S[step]
         da_t += da_carried             # all that reaches a<t>
-        np.multiply(g[:, cct], g[:, cct], out=work)        # dcct = da * u * (1 - cct^2)
+        np.multiply(cct, cct, out=work)                    # dcct = da * u * (1 - cct^2)
         np.subtract(1, work, out=work)
-        work *= g[:, u]
-        np.multiply(da_t, work, out=dg[:, cct])
-        np.subtract(1, g[:, u], out=keep)                  # 1 - u: how much of a<t-1> a<t> keeps
-        np.multiply(keep, g[:, u], out=work)               # du = da * (cct - a<t-1>) * u (1 - u)
+        work *= u
+        np.multiply(da_t, work, out=dcct)
+        np.subtract(1, u, out=keep)                        # 1 - u: how much of a<t-1> a<t> keeps
+        np.multiply(keep, u, out=work)                     # du = da * (cct - a<t-1>) * u (1 - u)
         work *= da_t
-        np.subtract(g[:, cct], a_prev, out=dg[:, u])
-        dg[:, u] *= work
-        np.dot(dg[:, cct], c_recurrent, out=dra)           # into r * a<t-1>
-        np.subtract(1, g[:, r], out=work)                  # dr = dra * a<t-1> * r (1 - r)
-        work *= g[:, r]
+        np.subtract(cct, a_prev, out=du)
+        du *= work
+        np.dot(dcct, c_recurrent, out=dra)                 # into r * a<t-1>
+        np.subtract(1, r, out=work)                        # dr = dra * a<t-1> * r (1 - r)
+        work *= r
         work *= a_prev
-        np.multiply(dra, work, out=dg[:, r])
-        np.copyto(dru, dg[:, ru])      # contiguous, for the product
-        np.dot(dru, ru_recurrent, out=da_carried)          # through the gates r and u,
+        np.multiply(dra, work, out=dr)
+        np.copyto(DG_by_gate[t], dgates)                   # into the rows of DG, for the products
+        np.dot(DG[step, ru_columns], ru_recurrent, out=da_carried)   # through the gates r and u,
         keep *= da_t                   # the direct path (the GRU's gradient highway),
         da_carried += keep
-        dra *= g[:, r]                 # and through r * a<t-1>
+        dra *= r                       # and through r * a<t-1>
         da_carried += dra
 
     dW_inputs = np.dot(DG.T, X.T)      # [input parts | biases] of r, u, c, summed over steps and examples
-    dW_ru_recurrent = np.dot(DG[:, ru].T, S[:-m])         # S[:-m] holds each step's a_prev
-    dWc_recurrent = np.dot(DG[:, cct].T, RA)               # the candidate read r * a_prev
+    dW_ru_recurrent = np.dot(DG[:, ru_columns].T, S[:-m])     # S[:-m] holds each step's a_prev
+    dWc_recurrent = np.dot(DG[:, c_columns].T, RA)            # the candidate read r * a_prev
     dx = memory_pool.empty((n_x, T_x * m), dtype)
     np.dot(np.ascontiguousarray(inputs.T), DG.T, out=dx)   # as columns, step-major
     dW_recurrent = np.concatenate((dW_ru_recurrent, dWc_recurrent), axis=0)

@@ -16,9 +16,9 @@ product with the inputs of all the steps:
 
     Z = [Wf; Wi; Wo; Wc]_input X + [bf; bi; bo; bc]      (4 n_a, T_x * m)
 
-stored as rows, G (T_x * m, 4 n_a), gate blocks side by side in the order
-f, i, o, c (the three sigmoid gates next to each other). The loop adds only
-the recurrent part, one (m, n_a) by (n_a, 4 n_a) product per step, then
+computed as rows, (T_x * m, 4 n_a), the gate blocks side by side in the
+order f, i, o, c (the three sigmoid gates next to each other). The loop adds
+only the recurrent part, one (m, n_a) by (n_a, 4 n_a) product per step, then
 
     f, i, o = sigmoid(...)   cct = tanh(...)
     c<t> = f * c<t-1> + i * cct          a<t> = o * tanh(c<t>)
@@ -26,8 +26,18 @@ the recurrent part, one (m, n_a) by (n_a, 4 n_a) product per step, then
 with c<0> = 0, as lstm_forward. One tanh serves all four gates, because
 sigmoid(z) = (1 + tanh(z / 2)) / 2: the sigmoid gates' weights and biases are
 halved before the products (halving is exact in binary floating point), one
-tanh runs over the whole (m, 4 n_a) block, and the sigmoid blocks are then
-halved and shifted by 1/2. G keeps the gates' values for the backward pass.
+tanh runs over all four gates of the step, and the sigmoid gates are then
+halved and shifted by 1/2. (A gate near 0 is then exact to about one unit of
+rounding of 1, not of its own size: 1e-16 in float64, 6e-8 in float32.)
+
+Gate by gate, contiguous. In a row block (m, 4 n_a) one gate is a column
+slice (m, n_a), and NumPy's element-wise functions are several times slower
+on such slices than on contiguous blocks (about 3.6 against 1.1 us for one
+multiply at the chapter's size). So the step's two sums, input part plus
+recurrent part, are written straight into GATES (T_x, 4, m, n_a), where each
+gate of each step is one contiguous (m, n_a) block, and all the element-wise
+work of the step runs on those blocks. GATES keeps the gates' values for
+the backward pass.
 
 Backward. Going back through the steps, from the gradient reaching a<t>
 (da<t> plus the carried one) and the one carried to c<t>:
@@ -38,17 +48,18 @@ Backward. Going back through the steps, from the gradient reaching a<t>
     dcct = dc * i * (1 - cct^2)
     dc_carried = dc * f                 da_carried = dG<t> W_recurrent
 
-(dG<t> = [df, di, do, dcct] as an (m, 4 n_a) row block, the gradient of the
-pre-activations). Once every dG<t> is known, stacked as DG (T_x * m, 4 n_a),
-the weight gradients of all gates are two products: DG^T [X; 1]^T gives the
-input parts and the biases, DG^T A_prev the recurrent parts; dx = W_input^T DG^T.
+(dG<t> = [df, di, do, dcct], the gradient of the pre-activations, computed
+gate by gate in contiguous blocks, then copied as an (m, 4 n_a) row block into
+DG (T_x * m, 4 n_a)). Once every dG<t> is known, the weight gradients of all
+gates are two products: DG^T [X; 1]^T gives the input parts and the biases,
+DG^T A_prev the recurrent parts; dx = W_input^T DG^T.
 
 Buffers: X (n_x + 1, T_x * m), S ((T_x + 1) * m, n_a) the hidden states and
 C ((T_x + 1) * m, n_a) the cell states (a<0> and c<0> first), TC (T_x * m, n_a)
-tanh(c<t>), G, and in the backward pass the rows of da and DG. float32 stays
-float32. The returned a, c, y and dx are transposed views of those buffers,
-as in VectorizedRNN.py; a and c are views of the cache: copy them before
-editing them in place.
+tanh(c<t>), GATES, and in the backward pass the rows of da and DG. float32
+stays float32. The returned a, c, y and dx are transposed views of those
+buffers, as in VectorizedRNN.py; a and c are views of the cache: copy them
+before editing them in place.
 
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
 n_y classes, m examples, T_x time steps.
@@ -61,8 +72,8 @@ import memory_pool
 from ForwardPropagation import check_sequence, gate_keys
 from LSTM_UNIT_CELL import LSTM_GATES
 from validation import check_array, check_gated_parameters, check_shape, result_dtype
-from VectorizedRNN import (columns_as_sequence, gradients_as_rows, input_weights, inputs_as_columns,
-                           rows_as_sequence, softmax_output)
+from VectorizedRNN import (check_vectorized_cache, columns_as_sequence, gradients_as_rows, input_weights,
+                           inputs_as_columns, rows_as_sequence, rows_by_gate, softmax_output)
 
 STACK = "fioc"                 # order of the gate blocks in the stacked matrices: the sigmoid gates first
 SIGMOID_GATES = 3              # how many of them are sigmoids (f, i, o); the last block, c, is a tanh
@@ -100,7 +111,7 @@ def lstm_states_vectorized(x, a0, parameters):
     Returns:
     a -- hidden states of every step, shape (n_a, m, T_x) (a view of the cache)
     c -- cell states of every step, shape (n_a, m, T_x) (a view of the cache)
-    cache -- tuple (X, S, C, TC, G, parameters) for lstm_backward_vectorized (see above)
+    cache -- tuple (X, S, C, TC, GATES, parameters) for lstm_backward_vectorized (see above)
     """
     dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=LSTM_GATES,
                                                       output_layer=False), LSTM_STATE_KEYS)[1]
@@ -114,12 +125,12 @@ def _lstm_states(x, a0, parameters, dtype):
     p = {key: parameters[key].astype(dtype, copy=False) for key in LSTM_STATE_KEYS}
     recurrent, inputs, biases = stacked_weights(p, n_a, halve_sigmoid_gates=True)
     recurrent_T = np.ascontiguousarray(recurrent.T)       # rows: W a_prev becomes a_prev W^T
-    sigmoids = slice(0, SIGMOID_GATES * n_a)
-    f, i, o, cct = (slice(k * n_a, (k + 1) * n_a) for k in range(4))
 
     X = inputs_as_columns(x, dtype)
-    G = memory_pool.empty((T_x * m, 4 * n_a), dtype)
-    np.dot(X.T, input_weights([inputs], [biases], dtype), out=G)   # every gate, every step: ONE product
+    projected = memory_pool.empty((T_x * m, 4 * n_a), dtype)
+    np.dot(X.T, input_weights([inputs], [biases], dtype), out=projected)   # every gate, every step: ONE product
+    projected = rows_by_gate(projected, m, 4)             # (T_x, 4, m, n_a) view
+    GATES = memory_pool.empty((T_x, 4, m, n_a), dtype)    # each gate of each step contiguous
 
     S = memory_pool.empty(((T_x + 1) * m, n_a), dtype)    # a<0>, a<1>, ... as rows
     C = memory_pool.empty(((T_x + 1) * m, n_a), dtype)    # c<0> = 0, c<1>, ...
@@ -127,25 +138,28 @@ def _lstm_states(x, a0, parameters, dtype):
     S[:m] = a0.T
     C[:m] = 0
     gates_recurrent = np.empty((m, 4 * n_a), dtype=dtype)
+    recurrent_by_gate = rows_by_gate(gates_recurrent, m, 4)[0]      # the same numbers, (4, m, n_a)
     written = np.empty((m, n_a), dtype=dtype)
     for t in range(T_x):               # the only sequential part
-        # Rows of step t in G and TC; in S and C, which start with a<0> and c<0>,
-        # the same rows hold the states before step t, and the next block the states after it.
+        # Rows of step t in TC; in S and C, which start with a<0> and c<0>, the
+        # same rows hold the states before step t, and the next block the states after it.
         step, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        g, c_prev, c_t = G[step], C[step], C[after]
+        gates, c_prev, c_t = GATES[t], C[step], C[after]
         np.dot(S[step], recurrent_T, out=gates_recurrent)
-        g += gates_recurrent
-        np.tanh(g, out=g)              # tanh(z / 2) for f, i, o; tanh(z) for cct
-        g[:, sigmoids] *= 0.5
-        g[:, sigmoids] += 0.5          # (1 + tanh(z / 2)) / 2 = sigmoid(z)
-        np.multiply(g[:, f], c_prev, out=c_t)              # c<t> = f * c<t-1> + i * cct
-        np.multiply(g[:, i], g[:, cct], out=written)
+        np.add(projected[t], recurrent_by_gate, out=gates)   # into each gate's contiguous block
+        np.tanh(gates, out=gates)      # tanh(z / 2) for f, i, o; tanh(z) for cct
+        sigmoids = gates[:SIGMOID_GATES]
+        sigmoids *= 0.5
+        sigmoids += 0.5                # (1 + tanh(z / 2)) / 2 = sigmoid(z)
+        f, i, o, cct = gates
+        np.multiply(f, c_prev, out=c_t)                    # c<t> = f * c<t-1> + i * cct
+        np.multiply(i, cct, out=written)
         c_t += written
         np.tanh(c_t, out=TC[step])
-        np.multiply(g[:, o], TC[step], out=S[after])       # a<t> = o * tanh(c<t>)
+        np.multiply(o, TC[step], out=S[after])             # a<t> = o * tanh(c<t>)
 
     a, c = rows_as_sequence(S[m:], m), rows_as_sequence(C[m:], m)
-    return a, c, (X, S, C, TC, G, p)
+    return a, c, (X, S, C, TC, GATES, p)
 
 
 def lstm_forward_vectorized(x, a0, parameters):
@@ -182,48 +196,49 @@ def lstm_backward_vectorized(da, cache):
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 6:
-        raise TypeError("cache must be the tuple (X, S, C, TC, G, parameters) returned by lstm_forward_vectorized")
-    X, S, C, TC, G, p = cache
-    n_x, n_a = X.shape[0] - 1, S.shape[1]
-    m = S.shape[0] - X.shape[1]
-    T_x = X.shape[1] // m
+    *buffers, p, dims = check_vectorized_cache(cache, ('X', 'S', 'C', 'TC', 'GATES'), "lstm_forward_vectorized or lstm_states_vectorized",
+                                               [("W" + g, ("n_a", "n_a + n_x")) for g in "fico"])
+    X, S, C, TC, GATES = buffers
+    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
     check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
     dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as lstm_backward
-    X, S, C, TC, G = (buffer.astype(dtype, copy=False) for buffer in (X, S, C, TC, G))
+    X, S, C, TC, GATES = (buffer.astype(dtype, copy=False) for buffer in (X, S, C, TC, GATES))
     recurrent, inputs, _ = stacked_weights({k: w.astype(dtype, copy=False) for k, w in p.items()}, n_a)
-    sigmoids = slice(0, SIGMOID_GATES * n_a)
-    f, i, o, cct = (slice(k * n_a, (k + 1) * n_a) for k in range(4))
 
     DA = gradients_as_rows(da, dtype)  # da<t> as rows; the carried gradient is added in place
-    DG = memory_pool.empty((T_x * m, 4 * n_a), dtype)     # gradient of every gate's pre-activation
+    DG = memory_pool.empty((T_x * m, 4 * n_a), dtype)     # gradient of every gate's pre-activation, as rows
+    DG_by_gate = rows_by_gate(DG, m, 4)
+    dgates = np.empty((4, m, n_a), dtype=dtype)           # the same for one step, gate by gate
+    df, di, do, dcct = dgates
     da_carried = np.zeros((m, n_a), dtype=dtype)
     dc_carried = np.zeros((m, n_a), dtype=dtype)
     dc = np.empty((m, n_a), dtype=dtype)
     work = np.empty((m, n_a), dtype=dtype)
-    slopes = np.empty((m, SIGMOID_GATES * n_a), dtype=dtype)
+    slopes = np.empty((SIGMOID_GATES, m, n_a), dtype=dtype)
     for t in reversed(range(T_x)):     # the only sequential part
-        step = slice(t * m, (t + 1) * m)   # step t in G, DG, DA, TC; the cell state before it in C
-        g, dg, da_t, tc, c_prev = G[step], DG[step], DA[step], TC[step], C[step]
+        step = slice(t * m, (t + 1) * m)   # step t in DG, DA, TC; the cell state before it in C
+        gates, da_t, tc, c_prev = GATES[t], DA[step], TC[step], C[step]
+        f, i, o, cct = gates
         da_t += da_carried             # all that reaches a<t>
         np.multiply(tc, tc, out=work)  # dc = dc_carried + da * o * (1 - tanh(c)^2)
         np.subtract(1, work, out=work)
-        work *= g[:, o]
+        work *= o
         work *= da_t
         np.add(dc_carried, work, out=dc)
-        np.multiply(dc, c_prev, out=dg[:, f])              # what each sigmoid gate's value multiplies,
-        np.multiply(dc, g[:, cct], out=dg[:, i])
-        np.multiply(da_t, tc, out=dg[:, o])
-        np.subtract(1, g[:, sigmoids], out=slopes)         # times sigmoid' = s (1 - s), all three at once
-        slopes *= g[:, sigmoids]
-        dg[:, sigmoids] *= slopes
-        np.multiply(g[:, cct], g[:, cct], out=work)        # dcct = dc * i * (1 - cct^2)
+        np.multiply(dc, c_prev, out=df)                    # what each sigmoid gate's value multiplies,
+        np.multiply(dc, cct, out=di)
+        np.multiply(da_t, tc, out=do)
+        np.subtract(1, gates[:SIGMOID_GATES], out=slopes)  # times sigmoid' = s (1 - s), all three at once
+        slopes *= gates[:SIGMOID_GATES]
+        dgates[:SIGMOID_GATES] *= slopes
+        np.multiply(cct, cct, out=work)                    # dcct = dc * i * (1 - cct^2)
         np.subtract(1, work, out=work)
-        work *= g[:, i]
-        np.multiply(dc, work, out=dg[:, cct])
-        np.multiply(dc, g[:, f], out=dc_carried)           # the cell state's path: one multiply
-        np.dot(dg, recurrent, out=da_carried)              # rows: every gate read a<t-1>
+        work *= i
+        np.multiply(dc, work, out=dcct)
+        np.multiply(dc, f, out=dc_carried)                 # the cell state's path: one multiply
+        np.copyto(DG_by_gate[t], dgates)                   # into the rows of DG, for the products
+        np.dot(DG[step], recurrent, out=da_carried)        # rows: every gate read a<t-1>
 
     dW_inputs = np.dot(DG.T, X.T)      # [input parts | biases] of every gate, summed over steps and examples
     dW_recurrent = np.dot(DG.T, S[:-m])                    # S[:-m] holds each step's a_prev

@@ -50,8 +50,9 @@ each buffer is stored the way its busiest user wants it, allocated once per call
   them than rows.
 
 Small functions build these layouts (inputs_as_columns, input_weights,
-gradients_as_rows, softmax_output and the views rows_as_sequence and
-columns_as_sequence); VectorizedLSTM.py and VectorizedGRU.py use the same ones.
+gradients_as_rows, softmax_output and the views rows_as_sequence,
+columns_as_sequence and, for the gates, rows_by_gate); VectorizedLSTM.py
+and VectorizedGRU.py use the same ones.
 
 float32 inputs are computed in float32 from end to end (float64 would
 double the memory traffic and halve the speed of the products).
@@ -85,7 +86,7 @@ import numpy as np
 import memory_pool
 from ForwardPropagation import check_sequence
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, RNN_STATE_KEYS, check_rnn_parameters
-from validation import check_array, check_shape, result_dtype
+from validation import check_array, check_not_forward_output, check_parameters, check_shape, result_dtype
 
 
 # ---------------------------------------------------------------- the layouts (shared with VectorizedLSTM/GRU.py)
@@ -150,6 +151,17 @@ def rows_as_sequence(R, m):
 def columns_as_sequence(M, m):
     """View step-major columns (n, T_x * m) in the tutorial's shape (n, m, T_x)."""
     return M.reshape(M.shape[0], -1, m).transpose(0, 2, 1)
+
+
+def rows_by_gate(R, m, n_gates):
+    """View step-major rows of stacked gates (T_x * m, n_gates * n_a) as (T_x, n_gates, m, n_a).
+
+    Row t*m + i of R holds the gates of example i at step t side by side; the
+    view puts each gate of a step in its own (m, n_a) block, so that it can be
+    copied into (or from) a buffer where every gate of every step is contiguous.
+    """
+    n_a = R.shape[1] // n_gates
+    return R.reshape(-1, m, n_gates, n_a).transpose(0, 2, 1, 3)
 
 
 def softmax_output(states, Wy, by, dtype):
@@ -244,6 +256,43 @@ def rnn_forward_vectorized(x, a0, parameters):
     return a, columns_as_sequence(Y, x.shape[1]), cache
 
 
+def check_vectorized_cache(cache, buffers=("X", "S"), produced_by="rnn_forward_vectorized or rnn_states_vectorized",
+                           weights=(("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a")))):
+    """Check a cache of the vectorized passes; give (its buffers..., parameters, sizes).
+
+    Arguments:
+    cache -- what the caller passed: the buffers, X and S first, then the parameters dict
+    buffers -- the names of the arrays before the parameters, e.g. ("X", "S") for the RNN
+    produced_by -- the forwards that make it, for the messages
+    weights -- (key, shape spec) of every weight the backward reads from the parameters
+
+    X has T_x * m columns and S (T_x + 1) * m rows, so S has m more rows than
+    X has columns: that is how m is read back, and why an X and an S of two
+    different calls (or an m of 0) cannot pass.
+
+    Returns:
+    the tuple (*buffers, parameters, dims), dims with n_x, n_a, m, T_x
+    """
+    check_not_forward_output(cache, produced_by)
+    if not isinstance(cache, tuple) or len(cache) != len(buffers) + 1:
+        raise TypeError(f"cache must be the tuple ({', '.join(buffers)}, parameters) returned by {produced_by}")
+    for name, buffer in zip(buffers, cache):
+        check_array(f"{name} in the cache", buffer, 2 if name in ("X", "S") else None)
+    X, S, p = cache[0], cache[1], cache[-1]
+    check_parameters(p, tuple(key for key, _ in weights))
+    m = S.shape[0] - X.shape[1]
+    if m < 1 or X.shape[1] % m:
+        raise ValueError(f"cache: X has {X.shape[1]} columns and S {S.shape[0]} rows, which no call of "
+                         f"{produced_by} makes (S has m >= 1 rows more than X has columns, "
+                         f"X has T_x * m): X and S of different calls?")
+    dims = {"n_x": X.shape[0] - 1, "n_a": S.shape[1], "m": m, "T_x": X.shape[1] // m}
+    dims["n_a + n_x"] = dims["n_a"] + dims["n_x"]
+    for key, spec in weights:
+        check_array(f"{key} in the cache", p[key], 2)
+        check_shape(f"{key} in the cache", p[key], spec, dims)
+    return (*cache, dims)
+
+
 def rnn_backward_vectorized(da, cache):
     """Backpropagate through the whole sequence; only the carried gradient is a loop.
 
@@ -257,15 +306,11 @@ def rnn_backward_vectorized(da, cache):
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1)
     """
-    if not isinstance(cache, tuple) or len(cache) != 3:
-        raise TypeError("cache must be the tuple (X, S, parameters) returned by rnn_forward_vectorized")
-    X, S, p = cache
-    n_x, n_a = X.shape[0] - 1, S.shape[1]
-    m = S.shape[0] - X.shape[1]
-    T_x = X.shape[1] // m
+    X, S, p, dims = check_vectorized_cache(cache)
+    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
     check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
-    dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as rnn_backward
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
+    dtype = result_dtype(da, S, X, p["Wax"], p["Waa"])   # float64 da on a float32 forward: float64, as rnn_backward
     X, S = X.astype(dtype, copy=False), S.astype(dtype, copy=False)
     Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
 

@@ -31,31 +31,74 @@ it on your own functions the same way:
 Run it in float64: in float32 the differences lose most of their digits and
 the check says nothing.
 """
+import math
+from numbers import Real
+
 import numpy as np
+
+from validation import as_real_array, check_array
+
+
+def check_step_size(h):
+    """TypeError unless h is a real number, ValueError unless it is finite and > 0."""
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, Real):
+        raise TypeError(f"h must be a number, got {type(h).__name__}")
+    if not (math.isfinite(h) and h > 0):
+        raise ValueError(f"h must be a finite number > 0, got {h}")
+
+
+def real_scalar(value):
+    """The value f returned, as a float; TypeError or ValueError unless it is one finite real number.
+
+    Python and NumPy numbers and one-element arrays count; bools, complex
+    numbers, strings and larger arrays do not (a loss is one real number).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.ndarray, np.generic)):
+        raise TypeError(f"f must return a real number, got {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"f must return a real number, got dtype {array.dtype}")
+    if array.size != 1:
+        raise ValueError(f"f must return a scalar (one number), got an array of shape {array.shape}")
+    number = float(array.reshape(()))
+    if not math.isfinite(number):
+        raise ValueError(f"f returned {number}: a gradient of a non-finite value means nothing")
+    return number
 
 
 def numerical_gradient(f, x, h=1e-3):
     """Centered-difference gradient of a scalar function with respect to an array.
 
     Arguments:
-    f -- function of no arguments returning a scalar; it must read `x`
-         (usually a lambda that closes over it)
-    x -- numpy float64 array of any shape. Each entry is moved to x +- h and
-         x +- 2h in turn and then set back to its exact original value, so x
-         is unchanged when the function returns.
-    h -- step size; 1e-3 suits float64 with this four-point formula
+    f -- function of no arguments returning one real number (a Python or NumPy
+         number, or a one-element array); it must read `x` (usually a lambda
+         that closes over it)
+    x -- numpy float64 (or float32) array of any shape, which f reads. Each
+         entry is moved to x +- h and x +- 2h in turn and then set back to its
+         exact original value, so x is unchanged when the function returns,
+         also when f raises. Integer arrays are refused: they cannot hold
+         x + h, so the steps would be truncated (and f would see 1 + 0 = 1).
+    h -- step size, a finite number > 0; 1e-3 suits float64 with this four-point formula
 
     Returns:
-    grad -- numpy array of the shape of x, grad[i] ~ df/dx[i]
+    grad -- float64 numpy array of the shape of x, grad[i] ~ df/dx[i]
     """
+    check_array("x", x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"x must be a float array (float64 for a meaningful check; float32 works), got dtype "
+                        f"{x.dtype}: numerical_gradient moves x's entries by h in place, so pass "
+                        f"x = x.astype(float) and let f read that array")
+    check_step_size(h)
     grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):
         original = x[i]
         values = []
-        for step in (-2 * h, -h, h, 2 * h):
-            x[i] = original + step
-            values.append(float(f()))
-        x[i] = original           # restore exactly
+        try:
+            for step in (-2 * h, -h, h, 2 * h):
+                x[i] = original + step
+                values.append(real_scalar(f()))
+        finally:
+            x[i] = original           # restore exactly, whatever happened
         f_m2, f_m1, f_p1, f_p2 = values
         # differences first: when f does not depend on x[i] they are exactly 0
         grad[i] = (8 * (f_p1 - f_m1) - (f_p2 - f_m2)) / (12 * h)
@@ -72,14 +115,18 @@ def relative_error(analytic, numerical):
     gradient in float64 gives about 1e-10; above 1e-7 something is wrong.
 
     Arguments:
-    analytic -- gradient from a backward function, numpy array
+    analytic -- gradient from a backward function, array of real numbers
     numerical -- gradient from numerical_gradient, same shape
+
+    Both are compared in float64 (integers converted exactly as in
+    validation.py); complex arrays are refused rather than their imaginary
+    parts dropped.
 
     Returns:
     the largest relative error, a float
     """
-    analytic = np.asarray(analytic, dtype=np.float64)
-    numerical = np.asarray(numerical, dtype=np.float64)
+    analytic = as_real_array("analytic", analytic).astype(np.float64, copy=False)
+    numerical = as_real_array("numerical", numerical).astype(np.float64, copy=False)
     if analytic.shape != numerical.shape:
         raise ValueError(f"shapes differ: analytic {analytic.shape}, numerical {numerical.shape}")
     error = np.abs(analytic - numerical) / np.maximum(1e-8, np.abs(analytic) + np.abs(numerical))

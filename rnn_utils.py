@@ -4,9 +4,14 @@ Every function works element by element on numpy arrays of any shape, except
 softmax, which normalises over axis 0: in this project a column is one
 example, so the classes of an example run down a column.
 
-Each one keeps the dtype of its input: float32 in, float32 out.
+All three take the same inputs: numpy arrays, lists or numbers of real
+values, as in the input policy of validation.py (integers are computed in
+float64, float16 in float32; bool, complex, object, masked arrays and
+np.matrix are refused with a TypeError). float32 in, float32 out.
 """
 import numpy as np
+
+from validation import as_real_array
 
 
 def softmax(x):
@@ -25,7 +30,9 @@ def softmax(x):
     # the column's own max makes the largest exponent exp(0) = 1, so nothing
     # overflows. (One max over the whole batch would not do: a column far below
     # it would underflow to all zeros and divide 0 by 0.)
-    x = np.asarray(x)
+    x = as_real_array("x", x)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"x: softmax needs at least one class on axis 0, got shape {x.shape}")
     e = np.exp(x - x.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
 
@@ -37,7 +44,7 @@ def tanh(x):
     d tanh(z) / dz = 1 - a**2, which is why the backward pass of a cell only
     needs the cell's output a_next, not its input z.
     """
-    return np.tanh(x)
+    return np.tanh(as_real_array("x", x))
 
 
 def sigmoid(x):
@@ -48,5 +55,6 @@ def sigmoid(x):
     are computed from e = exp(-|x|) <= 1, so sigmoid(-1000) is 0 without an
     overflow warning. Used by the LSTM and GRU gates.
     """
+    x = as_real_array("x", x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))

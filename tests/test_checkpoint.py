@@ -199,3 +199,17 @@ def test_number_types_accept_and_bound():
         checkpoint.positive(int, high=10)("11")
     with pytest.raises(argparse.ArgumentTypeError, match="at least 0.001"):
         checkpoint.number(float, low=1e-3, allow_low=True)("1e-4")
+
+
+@pytest.mark.parametrize("command", [
+    ["TruncatedBPTT.py", "--seed", "-1"], ["VanishingGradient.py", "--seed", "-1"], ["KindsOfRNN.py", "--seed", "-1"],
+    ["ManyToMany.py", "--seed", "-1"], ["ManyToOne.py", "--seed", "-1"], ["OneToMany.py", "--seed", "-1"],
+])
+def test_every_program_refuses_a_bad_number_in_one_line(command):
+    import subprocess
+    import sys
+    from conftest import ROOT
+    result = subprocess.run([sys.executable, os.path.join(ROOT, command[0]), *command[1:]], capture_output=True,
+                            text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith(f"got {command[-1]}"), result.stderr

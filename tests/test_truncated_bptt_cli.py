@@ -45,7 +45,7 @@ def test_a_short_run_ends_with_the_final_loss_and_a_checkpoint(tmp_path, text_fi
     with np.load(checkpoint) as data:                     # allow_pickle=False is np.load's default
         assert int(data["iteration"]) == 3 and int(data["hidden"]) == 8
         assert "".join(chr(c) for c in data["vocabulary"]) == "".join(sorted(set(TEXT)))
-        assert data["param_Waa"].shape == (8, 8) and data["optimizer_Waa"].shape == (8, 8)
+        assert data["param_Waa"].shape == (8, 8) and data["optimizer_sqrt_G_Waa"].shape == (8, 8)
     assert not list(tmp_path.glob("*.tmp*"))             # the temporary file was renamed away
     assert "iteration 3/3" in result.stderr              # progress goes to stderr
 
@@ -135,6 +135,23 @@ def test_ctrl_c_saves_and_exits_130(tmp_path, text_file):
     assert str(checkpoint) in stderr and "--resume" in stderr
     with np.load(checkpoint) as data:
         assert int(data["iteration"]) > 0
+
+
+def test_adam_is_saved_and_a_resume_keeps_it(tmp_path, text_file):
+    checkpoint = str(tmp_path / "model.npz")
+    result = run("--text", str(text_file), *TINY, "--optimizer", "adam", "--iterations", "3",
+                 "--checkpoint", checkpoint)
+    assert result.returncode == 0, result.stderr
+    with np.load(checkpoint) as data:
+        assert str(data["optimizer"]) == "adam" and int(data["optimizer_step"]) == 3
+        assert data["optimizer_m_Waa"].shape == data["optimizer_sqrt_v_Waa"].shape == (8, 8)
+    # no --optimizer on resume: the checkpoint's optimizer carries on, with its moments and step count
+    result = run("--text", str(text_file), "--resume", "--iterations", "5", "--checkpoint", checkpoint,
+                 "--seq-length", "5", "--batch", "2")
+    assert result.returncode == 0, result.stderr
+    assert "note:" not in result.stderr
+    with np.load(checkpoint) as data:
+        assert str(data["optimizer"]) == "adam" and int(data["optimizer_step"]) == 5
 
 
 # ---------------------------------------------------------------- it never destroys work (issue 17)
@@ -295,7 +312,8 @@ def bad_checkpoints(good):
                                                                         arrays["vocabulary"][:-1]])),
         "vocabulary not a code point": changed(vocabulary=np.concatenate([[-1], arrays["vocabulary"][1:]])),
         "unknown optimizer": changed(optimizer=np.array("rmsprop")),
-        "optimizer state of the wrong shape": changed(optimizer_Waa=np.zeros((2, 2))),
+        "optimizer state of the wrong shape": changed(optimizer_sqrt_G_Waa=np.zeros((2, 2))),
+        "optimizer state negative": changed(optimizer_sqrt_G_Waa=-np.ones((8, 8))),
         "smooth loss nan": changed(smooth_loss=np.array(np.nan)),
     }
 
