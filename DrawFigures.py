@@ -2,13 +2,14 @@
 
     python DrawFigures.py --out DIR                # the diagrams, into DIR
     python DrawFigures.py --out Images             # redraw the committed diagrams
-    python DrawFigures.py --out Images --results   # and the three plots of results (about 3 minutes)
+    python DrawFigures.py --out Images --results   # and the four plots of results (a quarter of an hour)
 
 The folder is always named by the user: nothing is rewritten in Images/
-unless you say --out Images. --results also runs the two programs whose
+unless you say --out Images. --results also runs the three programs whose
 measurements the other figures show, with their defaults, and has them plot
 into the same folder: TruncatedBPTT.py (the default training run, its
-checkpoint kept in a temporary folder) and VanishingGradient.py.
+checkpoint kept in a temporary folder), VanishingGradient.py and
+Seq2Seq.py --compare (three trainings, no checkpoint).
 
 Each figure is a function below that places boxes and arrows on a grid of
 data coordinates (1 unit is about a centimetre). The names on the figures
@@ -466,6 +467,58 @@ def draw_stacked(plt):
     return fig
 
 
+def draw_seq2seq(plt):
+    """Images/Seq2Seq.png: the encoder reads the question (reversed), the decoder writes the answer from h."""
+    fig, ax = new_figure(plt, 30, 13)
+    PEEK = "#7b4fa0"
+    enc_xs = [1.9 + 1.95 * i for i in range(7)]
+    dec_xs = [18.2 + 2.9 * i for i in range(4)]
+    y = 5.4
+    label(ax, 15.0, 12.45, "An encoder-decoder learning to add: 57+641 -> 698", size=16, weight="bold")
+    box(ax, (enc_xs[0] + enc_xs[-1]) / 2, y, enc_xs[-1] - enc_xs[0] + 2.1, 3.2, None, face="#f4f8fc", edge="#bbbbbb")
+    box(ax, (dec_xs[0] + dec_xs[-1]) / 2, y + 1.6, dec_xs[-1] - dec_xs[0] + 2.6, 6.6, None, face="#fcf7f2",
+        edge="#bbbbbb")
+    label(ax, (enc_xs[0] + enc_xs[-1]) / 2, 7.6, "encoder: LSTM_enc reads the question, reversed (--reverse)",
+          size=12, color=NOTE)
+    label(ax, (dec_xs[0] + dec_xs[-1]) / 2, 11.55, "decoder: LSTM_dec from a0 = h (c0 = 0)", size=12, color=NOTE)
+    # the encoder: reversed question " 146+75" (the padding space first), one symbol per step, no outputs
+    for i, (x, symbol) in enumerate(zip(enc_xs, "\u2423146+75")):
+        box(ax, x, y, 1.3, 1.1, "LSTM", size=10)
+        label(ax, x, 2.2, f"'{symbol}'", size=14, color=INPUT, family="monospace")
+        arrow(ax, (x, 2.6), (x, y - 0.55), color=INPUT)
+        if i + 1 < len(enc_xs):
+            arrow(ax, (x + 0.65, y), (enc_xs[i + 1] - 0.65, y), color=STATE)
+    label(ax, enc_xs[0] - 1.35, y, t("a", "0"), size=12, color=STATE)
+    label(ax, (enc_xs[0] + enc_xs[-1]) / 2, 1.2, "read as one-hot columns x_enc (V, m, 7); its own steps have no loss",
+          size=11, color=NOTE)
+    # h: the encoder's last state, handed to the decoder as its a0
+    arrow(ax, (enc_xs[-1] + 0.65, y), (dec_xs[0] - 0.65, y), color=STATE, width=2.6)
+    label(ax, (enc_xs[-1] + dec_xs[0]) / 2 - 0.1, y + 0.55, "h", size=16, color=STATE, weight="bold")
+    # peeky: h also goes into every decoder step's input
+    y_peek = 3.15
+    ax.plot([enc_xs[-1] + 1.4, enc_xs[-1] + 1.4, dec_xs[-1] + 0.35], [y, y_peek, y_peek], color=PEEK,
+            linewidth=1.6, linestyle="--")
+    label(ax, 15.95, 2.2, "--peeky: h joins\nevery step's input", size=11, color=PEEK)
+    for x, fed, target in zip(dec_xs, "_698", "698\u2423"):
+        box(ax, x, y, 1.3, 1.1, "LSTM", face="#fdebd9", size=10)
+        label(ax, x - 0.35, 1.45, f"'{fed}'", size=14, color=INPUT, family="monospace")
+        arrow(ax, (x - 0.35, 1.85), (x - 0.35, y - 0.55), color=INPUT)
+        arrow(ax, (x + 0.35, y_peek), (x + 0.35, y - 0.55), color=PEEK, dashed=True, width=1.4)
+        box(ax, x, y + 2.35, 2.3, 0.9, "softmax(Wy a + by)", face="#fdebd9", size=9.5)
+        arrow(ax, (x, y + 0.55), (x, y + 1.9), color=STATE)
+        arrow(ax, (x, y + 2.8), (x, y + 3.65), color=OUTPUT)
+        label(ax, x, y + 4.05, f"'{target}'", size=14, color=OUTPUT, family="monospace")
+        label(ax, x, y + 4.75, r"$\mathcal{L}^{\langle t \rangle}$", size=12, color=OUTPUT)
+    for i in range(3):                                   # greedy decoding: each choice is the next input
+        from matplotlib.patches import FancyArrowPatch
+        ax.add_patch(FancyArrowPatch((dec_xs[i] + 0.5, y + 4.05), (dec_xs[i + 1] - 0.85, 1.45), arrowstyle="-|>",
+                                     mutation_scale=14, color=GRAD, linewidth=1.1, linestyle=":",
+                                     connectionstyle="arc3,rad=-0.25"))
+    label(ax, (dec_xs[0] + dec_xs[-1]) / 2, 0.45, "training: the true answer is fed in (teacher forcing);\n"
+          "testing: greedy, each written symbol is fed back (dotted)", size=11, color=NOTE)
+    return fig
+
+
 FIGURES = {
     "RNN1.2.png": draw_unrolled,
     "RNN-cell.png": draw_cell,
@@ -477,6 +530,7 @@ FIGURES = {
     "KindsOfRNN.png": draw_kinds,
     "BidirectionalRNN.png": draw_bidirectional,
     "StackedRNN.png": draw_stacked,
+    "Seq2Seq.png": draw_seq2seq,
 }
 
 
@@ -490,7 +544,8 @@ def run_programs_that_plot(out):
     with tempfile.TemporaryDirectory() as scratch:
         runs = [("TruncatedBPTT.py", ["--plot", os.path.join(out, "TrainingLoss.png"),
                                       "--checkpoint", os.path.join(scratch, "char_rnn.npz")], "about a minute"),
-                ("VanishingGradient.py", ["--out", out], "about a minute and a half")]
+                ("VanishingGradient.py", ["--out", out], "a few minutes"),
+                ("Seq2Seq.py", ["--compare", out], "about ten minutes")]
         for program, arguments, duration in runs:
             print(f"running python {program} {' '.join(arguments)} ({duration})", flush=True)
             code = subprocess.call([sys.executable, os.path.join(here, program), *arguments])
@@ -505,7 +560,8 @@ def main(argv=None):
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="folder to write the PNGs to; --out Images redraws the committed figures")
     parser.add_argument("--results", action="store_true",
-                        help="also run TruncatedBPTT.py and VanishingGradient.py to plot their results into DIR")
+                        help="also run TruncatedBPTT.py, VanishingGradient.py and Seq2Seq.py --compare to plot "
+                             "their results into DIR")
     args = parser.parse_args(argv)
     try:
         import matplotlib

@@ -284,17 +284,8 @@ def interrupt_on_signals():
     are restored when the block ends. Signals can only be handled in the main
     thread; elsewhere the block changes nothing.
     """
-    previous = {}
-    try:
-        for signum in _polite_stop_signals():
-            previous[signum] = signal.signal(signum, _raise_keyboard_interrupt)
-    except ValueError:                      # not the main thread
-        pass
-    try:
+    with _handled(_polite_stop_signals(), _raise_keyboard_interrupt):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
@@ -304,14 +295,21 @@ def signals_ignored():
     A second Ctrl-C, or a scheduler's SIGTERM following the user's, must not
     break the save that the first one started. Restored afterwards.
     """
+    with _handled([signal.SIGINT] + _polite_stop_signals(), signal.SIG_IGN):
+        yield
+
+
+@contextlib.contextmanager
+def _handled(signums, handler):
+    """Inside the block, `handler` handles every signal of `signums`; the previous handlers come back after."""
     previous = {}
     try:
-        for signum in [signal.SIGINT] + _polite_stop_signals():
-            previous[signum] = signal.signal(signum, signal.SIG_IGN)
-    except ValueError:                      # not the main thread
+        for signum in signums:
+            previous[signum] = signal.signal(signum, handler)
+    except ValueError:                      # not the main thread: signals cannot be handled there
         pass
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, old_handler in previous.items():
+            signal.signal(signum, old_handler)
