@@ -1,8 +1,8 @@
 """Draw the tutorial's figures from code.
 
-    python DrawFigures.py --out DIR                # the seven diagrams, into DIR
+    python DrawFigures.py --out DIR                # the diagrams, into DIR
     python DrawFigures.py --out Images             # redraw the committed diagrams
-    python DrawFigures.py --out Images --results   # and the four plots of results (about 16 minutes)
+    python DrawFigures.py --out Images --results   # and the four plots of results (a quarter of an hour)
 
 The folder is always named by the user: nothing is rewritten in Images/
 unless you say --out Images. --results also runs the three programs whose
@@ -544,7 +544,7 @@ def run_programs_that_plot(out):
     with tempfile.TemporaryDirectory() as scratch:
         runs = [("TruncatedBPTT.py", ["--plot", os.path.join(out, "TrainingLoss.png"),
                                       "--checkpoint", os.path.join(scratch, "char_rnn.npz")], "about a minute"),
-                ("VanishingGradient.py", ["--out", out], "about five minutes"),
+                ("VanishingGradient.py", ["--out", out], "a few minutes"),
                 ("Seq2Seq.py", ["--compare", out], "about ten minutes")]
         for program, arguments, duration in runs:
             print(f"running python {program} {' '.join(arguments)} ({duration})", flush=True)

@@ -27,7 +27,18 @@ import signal
 import sys
 import time
 
-import numpy as np
+# One BLAS thread, unless you have chosen a number yourself. NumPy's BLAS reads
+# these variables once, when it loads, so they are set before numpy is imported.
+# The matrices of this program are small (100 x 100 against 100 x 16): a second
+# thread has little work to share, and on a busy machine it spins waiting for a
+# core that the main thread needs. Measured on the default run, 1000 iterations
+# on a shared 2-core machine: 5 to 12 times slower with two threads (README,
+# "Threads"). The number of threads also changes the last digits of every sum,
+# so one fixed number keeps the default run the same from one run to the next.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np  # noqa: E402  (the imports from here on come after the thread settings)
 
 from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive,
                         save_arrays, signals_ignored)
@@ -39,7 +50,7 @@ from validation import arguments_checked
 
 # Training runs the vectorized passes (VectorizedRNN.py): the same numbers as the
 # tutorial's rnn_forward/rnn_backward to rounding (tests/test_vectorized.py and
-# tests/test_truncated_bptt.py check it), 1.6 to 1.9 times as fast at this size (README).
+# tests/test_truncated_bptt.py check it), about 1.4 to 1.5 times as fast at this size (README, training chapter).
 FORWARD, BACKWARD = rnn_forward_vectorized, rnn_backward_vectorized
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -569,10 +580,11 @@ def train(args):
                 progress.show(iteration, iteration - first_iteration, smooth, args.batch * k)
                 if iteration % 1000 == 0 or iteration == args.iterations:
                     progress.close_line()
+                    # Save first: whatever happens to the print, the model is already safe.
+                    save_points.save(parameters, optimizer, chars, iteration, smooth)
                     drawn = sample(parameters, int(inputs[0, 0]), 200, args.temperature, rng)
                     print(f"--- sample at iteration {iteration} ---\n{''.join(chars[i] for i in drawn)}\n---",
                           flush=True)
-                    save_points.save(parameters, optimizer, chars, iteration, smooth)
     except KeyboardInterrupt as stop:
         with signals_ignored():                  # a second Ctrl-C or a SIGTERM must not break the save
             progress.close_line()
@@ -609,7 +621,22 @@ def train(args):
     return 0
 
 
+def printing_that_cannot_fail():
+    """Make print() replace what the console cannot show instead of raising.
+
+    A sample can hold any character of the text. On a console whose encoding
+    lacks one (Windows' cp1252 has no partial-derivative sign, for example),
+    print() would raise UnicodeEncodeError in the middle of training; now
+    stdout shows "?" in its place, and stderr a backslash escape. Streams that
+    are not real text files (a test's capture) are left alone.
+    """
+    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+
+
 def main(argv=None):
+    printing_that_cannot_fail()
     args = parse_arguments(argv)
     try:
         return train(args)

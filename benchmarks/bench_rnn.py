@@ -328,6 +328,8 @@ def main():
                 runs = {n: setup(*inputs(size, dtype)) for n, setup in contenders().items()}
             check_agreement(runs, dtype)
             samples, repeats = budget[size_name]
+            print(f"(timing {size_name} {np.dtype(dtype).name}: {samples} rounds of {len(runs)} contenders)",
+                  file=sys.stderr, flush=True)        # the large rows take half a minute each
             medians, kernel = time_interleaved(runs, samples, repeats)
             print(f"{size_name:<10}{np.dtype(dtype).name:<9}" +
                   "".join(f"{format_time(medians[n]) if n in medians else '-':>15}" for n in contenders()))

@@ -13,10 +13,11 @@ import statistics
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# TruncatedBPTT first: it sets one BLAS thread before numpy loads, so this
+# benchmark times what the program runs.
 import TruncatedBPTT as tb  # noqa: E402
+import numpy as np  # noqa: E402
 from Loss import rnn_loss_and_gradients  # noqa: E402
 from Optimizers import Adagrad, clip_global_norm  # noqa: E402
 

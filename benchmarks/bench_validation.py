@@ -90,7 +90,8 @@ def median_ratio(sizes, samples, repeats):
 
 def main():
     quick = "--quick" in sys.argv
-    print("Forward + backward, median of interleaved samples; ratio = with checks / without")
+    print("Forward + backward, median of interleaved samples; ratio = with checks / without"
+          + ("" if quick else " (about a minute: one row per size)"), flush=True)
     print(f"{'(n_x, n_a, n_y, m, T_x)':<28}{'with checks':>14}{'without':>14}{'ratio':>8}")
     for sizes, repeats in [((3, 5, 2, 10, 4), 200), ((10, 32, 10, 16, 50), 10), ((64, 128, 64, 32, 100), 2)]:
         checked_s, unchecked_s = median_ratio(sizes, samples=5 if quick else 31, repeats=1 if quick else repeats)

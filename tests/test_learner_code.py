@@ -118,3 +118,12 @@ def test_the_passes_still_check_their_arguments_once_and_the_cells_check_when_ca
         with arguments_checked():
             raise RuntimeError
     assert checks_wanted()
+
+
+def test_checked_blocks_nest_and_restore_what_was_in_force():
+    from validation import arguments_checked, checks_wanted
+    with arguments_checked():
+        with arguments_checked():
+            assert not checks_wanted()
+        assert not checks_wanted()             # the outer block is still in force
+    assert checks_wanted()

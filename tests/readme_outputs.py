@@ -1,0 +1,179 @@
+"""Does the README still say what the programs print?
+
+    python tests/readme_outputs.py           # every quoted program (the training run takes a minute or two)
+    python tests/readme_outputs.py --quick   # only the fast ones (tests/test_readme_outputs.py runs these)
+
+The README marks every block of program output it quotes with a comment on
+the line just before the block:
+
+    <!-- output of: python RNN.py -->
+    ```text
+    Forward propagation: rnn_forward(x, a0, parameters)
+    ...
+    ```
+
+This script runs each marked command once and checks that each of its blocks
+is an exact excerpt of what the command printed on stdout: the block's lines
+appear in the output one after the other, in the same order (spaces at the
+ends of lines ignored). A block may be the whole output, its last line, or a
+sample from the middle. Only deterministic programs may be quoted this way
+(seeded, single-threaded BLAS): a number that changes from run to run cannot
+be checked, so it must not be written as one.
+
+Every command runs from an empty temporary folder, with the script's path
+taken from the project's root, so a run never writes into the project (the
+training run's checkpoint lands in the temporary folder), and without the
+thread variables of the caller's shell, so each program's own defaults apply.
+
+PROGRAMS lists the commands the README may quote; adding one is one line. A
+marker naming a command that is not listed fails (its block would never be
+checked), and so does a listed command that the README never quotes.
+
+The training run is exact only on the processor its blocks were printed on
+(PROGRAMS says which): elsewhere BLAS adds inside its products in another
+order, and 12,000 updates amplify the last digits. On another processor its
+one-line blocks (the final loss) are checked to within 0.02 and its samples
+are skipped, and the script says so.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections import namedtuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+README = os.path.join(ROOT, "README.md")
+
+# timeout: seconds it may take; fast: cheap enough for the tests; exact_on: None if
+# the output is the same on every processor, else the processor the README's
+# blocks were printed on (its "model name" in /proc/cpuinfo).
+Program = namedtuple("Program", "timeout fast exact_on")
+PROGRAMS = {
+    "python RNN.py": Program(60, True, None),
+    "python RNN.py --order course": Program(60, True, None),
+    "python LSTM.py": Program(60, True, None),
+    "python GRU.py": Program(60, True, None),
+    # the default run, 12,000 iterations (about a minute)
+    "python TruncatedBPTT.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
+}
+TOLERANCE_ELSEWHERE = 0.02        # the spread over seeds is 0.11 (README): 0.02 still catches a real change
+NUMBER = re.compile(r"-?\d+\.\d+")
+
+MARKED_BLOCK = re.compile(r"^<!-- output of: (?P<command>.+?) -->\n```text\n(?P<block>.*?)^```$",
+                          re.MULTILINE | re.DOTALL)
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def quoted_blocks(readme_text):
+    """The marked output blocks of the README: a dict from command to the list of its blocks (strings)."""
+    blocks = {}
+    for match in MARKED_BLOCK.finditer(readme_text):
+        blocks.setdefault(match["command"], []).append(match["block"])
+    return blocks
+
+
+def lines_of(text):
+    """The lines of a text without the spaces at their ends."""
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def is_excerpt(block, output):
+    """True if the lines of `block` appear in `output` consecutively and in order."""
+    wanted, printed = lines_of(block), lines_of(output)
+    return any(printed[start:start + len(wanted)] == wanted for start in range(len(printed) - len(wanted) + 1))
+
+
+def close_enough(line, output, tolerance):
+    """True if some line of `output` reads like `line` with every number within `tolerance` of it."""
+    wanted = [float(n) for n in NUMBER.findall(line)]
+    for printed in lines_of(output):
+        if NUMBER.sub("#", printed) == NUMBER.sub("#", line.rstrip()):
+            got = [float(n) for n in NUMBER.findall(printed)]
+            if all(abs(a - b) <= tolerance for a, b in zip(wanted, got)):
+                return True
+    return False
+
+
+def processor():
+    """The processor's model name (Linux), or "unknown"."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
+
+
+def run(command, timeout):
+    """Run a README command from an empty folder; give its stdout (RuntimeError if it fails)."""
+    program, *arguments = shlex.split(command)[1:]          # drop the leading "python"
+    environment = {key: value for key, value in os.environ.items() if key not in THREAD_VARIABLES}
+    environment["PYTHONIOENCODING"] = "utf-8"
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run([sys.executable, os.path.join(ROOT, program), *arguments], cwd=folder,
+                                capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+                                env=environment)
+    if result.returncode != 0:
+        raise RuntimeError(f"`{command}` exited with {result.returncode}: {result.stderr.strip()[-500:]}")
+    return result.stdout
+
+
+def check(readme_text, quick=False, runner=run, this_processor=None):
+    """Every problem found, as a list of one-line messages (empty when the README is right).
+
+    Arguments:
+    readme_text -- the README's text
+    quick -- check only the programs marked fast in PROGRAMS
+    runner -- function(command, timeout) -> stdout (the tests pass a stand-in)
+    this_processor -- the processor's name (default: read from the system)
+
+    Returns:
+    problems -- list of one-line messages, empty when the README is right
+    skipped -- list of one-line notes on the blocks that could not be checked here
+    """
+    this_processor = this_processor or processor()
+    blocks = quoted_blocks(readme_text)
+    problems = [f"the README quotes `{command}`, which PROGRAMS in tests/readme_outputs.py does not list"
+                for command in blocks if command not in PROGRAMS]
+    problems += [f"PROGRAMS lists `{command}`, but the README quotes no output of it"
+                 for command in PROGRAMS if command not in blocks]
+    skipped = []
+    for command, program in PROGRAMS.items():
+        if command not in blocks or (quick and not program.fast):
+            continue
+        output = runner(command, program.timeout)
+        exact = program.exact_on in (None, this_processor)
+        for block in blocks[command]:
+            first = lines_of(block)[0] if block.strip() else "(empty block)"
+            if exact:
+                ok = is_excerpt(block, output)
+            elif len(lines_of(block)) == 1:
+                ok = close_enough(first, output, TOLERANCE_ELSEWHERE)
+            else:
+                skipped.append(f"`{command}`: the block starting {first!r} is exact only on {program.exact_on}")
+                continue
+            if not ok:
+                problems.append(f"`{command}` no longer prints the README's block starting {first!r}")
+    return problems, skipped
+
+
+def run_and_say(command, timeout):
+    """run(), saying first what runs: the training run takes a minute or two."""
+    print(f"running `{command}`", flush=True)
+    return run(command, timeout)
+
+
+def main(argv):
+    quick = "--quick" in argv
+    with open(README, encoding="utf-8") as f:
+        problems, skipped = check(f.read(), quick, runner=run_and_say)
+    for line in skipped + problems:
+        print(line)
+    checked = [command for command, program in PROGRAMS.items() if program.fast or not quick]
+    print(f"README outputs: {len(checked)} programs checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
