@@ -473,7 +473,7 @@ def parse_arguments(argv):
                                                  "and show that they compute the same.")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                         help=f"checkpoint written by TruncatedBPTT.py (default {DEFAULT_CHECKPOINT})")
-    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text to read (default: README.md)")
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="UTF-8 text to read (default: TruncatedBPTT.py's, data/alice29.txt)")
     parser.add_argument("--length", type=positive(int, high=1_000_000), default=200, help="characters to sample (default 200)")
     parser.add_argument("--temperature", type=positive(float), default=0.8, help="default 0.8")
     parser.add_argument("--seed", type=non_negative(int), default=1, help="seed of the uniform draws (default 1)")
