@@ -59,6 +59,8 @@ PROGRAMS = {
     "python TruncatedBPTT.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
     # both parts of the vanishing-gradient chapter, 27 small models trained (about two minutes)
     "python VanishingGradient.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
+    # the encoder-decoder's default run, 10 epochs of 45,000 sums (about a minute)
+    "python Seq2Seq.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
 }
 TOLERANCE_ELSEWHERE = 0.02        # the spread over seeds is 0.11 (README): 0.02 still catches a real change
 NUMBER = re.compile(r"-?\d+\.\d+")
