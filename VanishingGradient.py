@@ -1,6 +1,6 @@
 """The vanishing gradient, measured; and what LSTM and GRU do about it.
 
-    python VanishingGradient.py                 # both parts, about 2 minutes on 2 cores
+    python VanishingGradient.py                 # both parts, 90 s on 2 cores
     python VanishingGradient.py --quick         # a small version in seconds
     python VanishingGradient.py --long          # also 200 steps, and 100 steps from the usual starts
     python VanishingGradient.py --out DIR       # ... and the two figures in DIR (needs matplotlib)
