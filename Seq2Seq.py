@@ -76,7 +76,7 @@ from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_a
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
 from Optimizers import Adam, clip_global_norm
 from sequence_training import output_loss
-from TruncatedBPTT import exit_status, one_hot
+from TruncatedBPTT import StatusLine, exit_status, one_hot
 from validation import arguments_checked, check_array, check_parameters, check_shape
 from VectorizedLSTM import lstm_backward_vectorized, lstm_states_vectorized
 
@@ -392,36 +392,6 @@ def learning_rate(epoch, epochs, base):
     return base * (1 - 0.9 * (epoch - half) / max(1, epochs - 1 - half))
 
 
-class Progress:
-    """The progress line on stderr; rewritten in place on a terminal, one line per epoch otherwise."""
-
-    def __init__(self, enabled=True):
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-        self.open = False
-
-    def show(self, text, end_of_epoch=False):
-        if not self.enabled:
-            return
-        if self.tty:
-            now = time.perf_counter()
-            if now - self.last < 0.1 and not end_of_epoch:
-                return                                   # ten updates a second are plenty to read
-            self.last = now
-            sys.stderr.write("\r" + text.ljust(78) + ("\n" if end_of_epoch else ""))
-            self.open = not end_of_epoch
-        elif end_of_epoch:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def close(self):
-        """End a half-written line before anything else is printed."""
-        if self.open:
-            sys.stderr.write("\n")
-            self.open = False
-
-
 def new_state(config):
     """A fresh model (float32 weights: twice as fast as float64), its optimizer, nothing done yet.
 
@@ -443,7 +413,7 @@ def train(state, train_data, test_data, epochs, progress=None, save=None):
     state -- dict from new_state or load_state; updated in place (also when interrupted)
     train_data, test_data -- (x_enc, x_dec, targets) from one_hot_problems
     epochs -- total epochs, counted across resumes
-    progress -- a Progress, or None for silence
+    progress -- a TruncatedBPTT.StatusLine, or None for silence
     save -- function(state) called after every epoch, or None
 
     The batches of epoch e are a permutation seeded by (seed, e), and the
@@ -453,7 +423,7 @@ def train(state, train_data, test_data, epochs, progress=None, save=None):
     config, optimizer, history = state["config"], state["optimizer"], state["history"]
     x_enc, x_dec, targets = train_data
     N, batch = len(targets), config["batch"]
-    progress = progress or Progress(enabled=False)
+    progress = progress or StatusLine(enabled=False)
     while state["epoch"] < epochs:
         epoch = state["epoch"]
         optimizer.learning_rate = learning_rate(epoch, epochs, config["lr"])
@@ -476,7 +446,7 @@ def train(state, train_data, test_data, epochs, progress=None, save=None):
             history[key].append(value)
         state.update(epoch=epoch + 1, position=0, epoch_loss=0.0)
         progress.show(f"epoch {epoch + 1}/{epochs}  loss {history['loss'][-1]:.3f}  held-out exact match "
-                      f"{accuracy:.4f}  {state['seconds']:.0f} s", end_of_epoch=True)
+                      f"{accuracy:.4f}  {state['seconds']:.0f} s", keep=True)
         if save:
             save(state)
     progress.close()
@@ -646,7 +616,7 @@ def run_training(args):
 
     try:
         with interrupt_on_signals():                 # SIGTERM and SIGHUP are saved like Ctrl-C
-            train(state, train_data, test_data, config["epochs"], Progress(),
+            train(state, train_data, test_data, config["epochs"], StatusLine(),
                   save=lambda state: save_arrays(path, PROGRAM, state_arrays(state)))
     except KeyboardInterrupt as stop:
         with signals_ignored():                      # a second Ctrl-C must not break the save
@@ -679,7 +649,7 @@ def run_compare(args):
         test_pairs, train_data, test_data = load_data(state["config"])
         print(f"--- {name}: {describe(state['config'])}", flush=True)
         with interrupt_on_signals():
-            train(state, train_data, test_data, state["config"]["epochs"], Progress())
+            train(state, train_data, test_data, state["config"]["epochs"], StatusLine())
         results[name] = state["history"]
     print("\n| setting | held-out exact match | best epoch | training time |\n| --- | ---: | ---: | ---: |")
     for name, history in results.items():

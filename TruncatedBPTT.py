@@ -338,42 +338,65 @@ def check_optimizer_state(path, name, state, parameters):
 
 # ---------------------------------------------------------------- progress
 
-class Progress:
-    """Iteration, smoothed loss, speed and time left, on stderr.
+class StatusLine:
+    """A line of progress on stderr, rewritten in place on a terminal.
 
-    On a terminal one line is rewritten in place; otherwise (a log file, CI)
-    a plain line is printed every `every` iterations.
+    show(text) replaces the line on a terminal, at most ten times a second,
+    and writes nothing to a log file (CI), which would keep every version;
+    show(text, keep=True) is a line worth keeping: always written, and
+    ended, so that the next one starts below it. Seq2Seq.py uses it too.
+    """
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.last_shown = 0.0
+        self.line_open = False
+
+    def show(self, text, keep=False):
+        if not self.enabled:
+            return
+        if self.tty:
+            now = time.perf_counter()
+            if now - self.last_shown < 0.1 and not keep:
+                return                                   # ten updates a second are plenty to read
+            self.last_shown = now
+            sys.stderr.write("\r" + text.ljust(78) + ("\n" if keep else ""))
+            self.line_open = not keep
+        elif keep:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close(self):
+        """End a half-written line before anything else is printed."""
+        if self.line_open:
+            sys.stderr.write("\n")
+            self.line_open = False
+
+
+class Progress:
+    """Iteration, smoothed loss, speed and time left, on a StatusLine.
+
+    Every `every` iterations, and at the last, the line is kept (a log file
+    gets only those); in between a terminal shows it changing.
     """
 
     def __init__(self, total, every):
         self.total, self.every = total, every
-        self.tty = sys.stderr.isatty()
         self.start = time.perf_counter()
-        self.last_shown = 0.0
-        self.line_open = False
+        self.line = StatusLine()
 
     def show(self, iteration, done_here, loss_per_char, chars_per_iteration):
         elapsed = time.perf_counter() - self.start
         speed = done_here * chars_per_iteration / elapsed if elapsed > 0 else 0.0
         left = (self.total - iteration) * elapsed / done_here if done_here else 0.0
-        text = (f"iteration {iteration}/{self.total}  loss/char {loss_per_char:.3f}  "
-                f"{speed:,.0f} chars/s  {left:.0f} s left")
-        if self.tty:
-            now = time.perf_counter()
-            if now - self.last_shown < 0.1 and iteration != self.total:
-                return                                   # ten updates a second are plenty to read
-            self.last_shown = now
-            sys.stderr.write("\r" + text.ljust(78))
-            self.line_open = True
-        elif iteration % self.every == 0 or iteration == self.total:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+        self.line.show(f"iteration {iteration}/{self.total}  loss/char {loss_per_char:.3f}  "
+                       f"{speed:,.0f} chars/s  {left:.0f} s left",
+                       keep=iteration % self.every == 0 or iteration == self.total)
 
     def close_line(self):
         """End the updating line before anything else is printed."""
-        if self.line_open:
-            sys.stderr.write("\n")
-            self.line_open = False
+        self.line.close()
 
 
 # ---------------------------------------------------------------- the program
