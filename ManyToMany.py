@@ -27,7 +27,8 @@ import sys
 import numpy as np
 
 from checkpoint import non_negative
-from sequence_training import accuracy_by_step, init_output, init_states, output_loss, output_probabilities, train
+from sequence_training import (accuracy_by_step, init_output, init_states, one_dtype, output_loss,
+                               output_probabilities, train, zero_state)
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 SYMBOLS = "ab"
@@ -46,7 +47,8 @@ def count_task(batch, length, rng):
 
 def loss_and_gradients(model, x, targets):
     """Loss at every step; gradients of the hidden-state RNN and of the output layer."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, cache = rnn_states_vectorized(x, a0, model["rnn"])
     loss, output_gradients, da = output_loss(a, targets, model["output"])
     return loss, {"rnn": rnn_backward_vectorized(da, cache), "output": output_gradients}
@@ -54,7 +56,8 @@ def loss_and_gradients(model, x, targets):
 
 def predict(model, x):
     """The most probable class at every step, integers (m, T_x)."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, _ = rnn_states_vectorized(x, a0, model["rnn"])
     return np.argmax(output_probabilities(a, model["output"]), axis=0)
 

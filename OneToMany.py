@@ -28,7 +28,7 @@ import sys
 import numpy as np
 
 from checkpoint import non_negative
-from sequence_training import init_output, init_states, output_loss, train
+from sequence_training import init_output, init_states, one_dtype, output_loss, train, zero_state
 from TruncatedBPTT import one_hot, sample
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
@@ -50,7 +50,8 @@ def teacher_forced_batch(batch, length, rng):
 
 def loss_and_gradients(model, x, targets):
     """Loss at every step; gradients of the hidden-state RNN and of the output layer."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, cache = rnn_states_vectorized(x, a0, model["rnn"])
     loss, output_gradients, da = output_loss(a, targets, model["output"])
     return loss, {"rnn": rnn_backward_vectorized(da, cache), "output": output_gradients}

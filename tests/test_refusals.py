@@ -188,7 +188,9 @@ def test_init_and_accuracy_refuse_bad_arguments():
     for call, match in ((lambda: init_states(0, 3, rng), "n_x must be at least 1"),
                         (lambda: init_states(2, 3.0, rng), "n_a must be a whole number"),
                         (lambda: init_output(3, 2, 0), "rng must be a numpy Generator"),
-                        (lambda: accuracy_by_step(np.zeros((2, 3)), np.zeros((3, 2))), "predicted has shape")):
+                        (lambda: accuracy_by_step(np.zeros((2, 3), int), np.zeros((3, 2), int)), "predicted has shape"),
+                        (lambda: accuracy_by_step(np.zeros((2, 3)), np.zeros((2, 3), int)),
+                         "predicted must be a numpy array of integer")):
         with pytest.raises((TypeError, ValueError), match=match):
             call()
 
@@ -204,6 +206,43 @@ def test_the_bidirectional_and_stacked_backwards_name_a_cache_that_is_not_theirs
     states, cache = stacked_rnn_forward(x, [np.zeros((5, 2))], layers)
     with pytest.raises(TypeError, match="stacked_rnn_forward"):
         stacked_rnn_backward(np.ones_like(states[-1]), (cache[0], 5))
+
+
+# ---------------------------------------------------------------- found by the property tests
+
+def test_one_float64_array_makes_the_whole_call_float64_in_every_chapter():
+    """The policy of validation.py, for calls that run several passes: stacked, bidirectional, the models."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 4)).astype(np.float32)
+    layers = [{k: v.astype(np.float32) for k, v in init_states(3, 5, rng).items()}, init_states(5, 4, rng)]
+    states, _ = stacked_rnn_forward(x, [np.zeros((5, 2), np.float32), np.zeros((4, 2), np.float32)], layers)
+    assert [s.dtype for s in states] == [np.float64, np.float64]
+    both = {"forward": layers[0], "backward": init_states(3, 4, rng)}
+    a, _ = birnn_forward(x, {"forward": np.zeros((5, 2), np.float32), "backward": np.zeros((4, 2))}, both)
+    assert a.dtype == np.float64
+    model = {"rnn": layers[0], "output": init_output(5, 3, rng)}          # a float32 RNN, a float64 output layer
+    import ManyToMany
+    loss, gradients = ManyToMany.loss_and_gradients(model, x, rng.integers(0, 3, size=(2, 4)))
+    assert gradients["rnn"]["dWax"].dtype == np.float64 and gradients["rnn"]["da0"].dtype == np.float64
+    model32 = {part: {k: v.astype(np.float32) for k, v in model[part].items()} for part in model}
+    loss, gradients = ManyToMany.loss_and_gradients(model32, x, rng.integers(0, 3, size=(2, 4)))
+    assert gradients["rnn"]["dWax"].dtype == np.float32 and gradients["rnn"]["dx"].dtype == np.float32
+
+
+def test_the_models_refuse_what_the_policy_refuses_anywhere_in_them():
+    import KindsOfRNN
+    import ManyToOne
+    rng = np.random.default_rng(0)
+    model = {"birnn": {"forward": init_states(1, 2, rng), "backward": init_states(1, 2, rng)},
+             "output": init_output(4, 2, rng)}
+    model["birnn"]["forward"]["Wax"] = np.ones((2, 1), dtype=bool)
+    with pytest.raises(TypeError, match=r"model\['birnn'\]\['forward'\]\['Wax'\] must hold numbers"):
+        KindsOfRNN.bidirectional_loss(model, np.ones((1, 2, 3)), np.zeros((2, 3), int))
+    model = {"rnn": init_states(1, 2, rng), "output": init_output(2, 2, rng)}
+    with pytest.raises(ValueError, match=r"labels: expected shape \(2,\)"):
+        ManyToOne.loss_and_gradients(model, np.ones((1, 2, 3)), np.zeros((2, 1), int))
+    with pytest.raises(KeyError, match="model is missing 'output'"):
+        ManyToOne.predict({"rnn": model["rnn"]}, np.ones((1, 2, 3)))
 
 
 # ---------------------------------------------------------------- softmax of +inf, gradient of a read-only x
