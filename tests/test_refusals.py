@@ -240,7 +240,7 @@ def test_the_models_refuse_what_the_policy_refuses_anywhere_in_them():
         KindsOfRNN.bidirectional_loss(model, np.ones((1, 2, 3)), np.zeros((2, 3), int))
     model = {"rnn": init_states(1, 2, rng), "output": init_output(2, 2, rng)}
     with pytest.raises(ValueError, match=r"labels: expected shape \(2,\)"):
-        ManyToOne.loss_and_gradients(model, np.ones((1, 2, 3)), np.zeros((2, 1), int))
+        ManyToOne.loss_and_gradients(model, np.ones((1, 2, 3)), np.zeros(3, int))
     with pytest.raises(KeyError, match="model is missing 'output'"):
         ManyToOne.predict({"rnn": model["rnn"]}, np.ones((1, 2, 3)))
 
