@@ -26,10 +26,10 @@ import ManyToMany
 import ManyToOne
 import OneToMany
 from Bidirectional import DIRECTIONS, birnn_backward, birnn_forward, check_by_direction
+from program_support import one_hot
 from sequence_training import (accuracy_by_step, init_output, init_states, leaves, one_dtype, output_loss,
                                output_probabilities, train, zero_state)
 from StackedRNN import stacked_rnn_backward, stacked_rnn_forward
-from TruncatedBPTT import one_hot
 from validation import check_array, check_state_parameters, result_dtype
 from VanishingGradient import train_on_memory_task
 
