@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from checkpoint import non_negative
+from checkpoint import random_seed
 import ManyToMany
 import ManyToOne
 import OneToMany
@@ -235,7 +235,7 @@ def depth_rows(one_layer, iterations, held_out, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Train every kind of RNN on its task and print one table.")
     parser.add_argument("--quick", action="store_true", help="every part, small, in seconds (a smoke run)")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     quick, seed = args.quick, args.seed
     start = time.perf_counter()

@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from checkpoint import non_negative
+from checkpoint import random_seed
 from sequence_training import (accuracy_by_step, init_output, init_states, one_dtype, output_loss,
                                output_probabilities, train, zero_state)
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
@@ -80,7 +80,7 @@ def run(quick=False, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Many-to-many, aligned: the running count of a modulo 3.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     result = run(args.quick, args.seed)
     text, target, predicted = result["example"]

@@ -27,7 +27,7 @@ import sys
 
 import numpy as np
 
-from checkpoint import non_negative
+from checkpoint import random_seed
 from program_support import one_hot
 from sequence_training import init_output, init_states, one_dtype, output_loss, train, zero_state
 from TruncatedBPTT import sample
@@ -85,7 +85,7 @@ def run(quick=False, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="One-to-many: write the multiples of a start digit.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     result = run(args.quick, args.seed)
     print(f"one-to-many: the last digits of 2d, 3d, ..., from the start digit d alone, "

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, settings, strategies as st  # noqa: E402
 # for the code and not for the luck of the draw; to hunt for new failures, draw fresh ones, many:
 #     PROPERTY_EXPLORE=500 python -m pytest tests/test_properties*.py
 EXPLORE = int(os.environ.get("PROPERTY_EXPLORE", "0") or 0)
-PROPERTY_SETTINGS = settings(max_examples=EXPLORE or 40, deadline=None, database=None, derandomize=not EXPLORE,
+PROPERTY_SETTINGS = settings(max_examples=EXPLORE or 60, deadline=None, database=None, derandomize=not EXPLORE,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                     HealthCheck.function_scoped_fixture])
 

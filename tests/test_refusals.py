@@ -33,7 +33,7 @@ from StackedRNN import stacked_rnn_backward, stacked_rnn_forward
 ])
 def test_the_seed_type_refuses_what_numpy_or_a_checkpoint_cannot_take(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message) as error:
-        checkpoint.seed()(text)
+        checkpoint.random_seed()(text)
     assert len(str(error.value)) < 120                 # one short line, even for 5000 digits
 
 
@@ -43,12 +43,20 @@ def test_whole_number_options_fit_in_a_checkpoint():
     for kind in (checkpoint.positive, checkpoint.non_negative):
         with pytest.raises(argparse.ArgumentTypeError, match="largest whole number a checkpoint holds"):
             kind(int)(str(largest + 1))
-    assert checkpoint.seed()(str(largest)) == largest
+    assert checkpoint.random_seed()(str(largest)) == largest
 
 
 def run(script, *arguments, cwd):
     return subprocess.run([sys.executable, os.path.join(ROOT, script), *arguments], capture_output=True,
                           text=True, timeout=120, cwd=cwd)
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_seq2seq_refuses_a_bad_seed_in_one_line_before_training(seed, tmp_path):
+    result = run("Seq2Seq.py", "--quick", "--seed", seed, "--checkpoint", str(tmp_path / "s.npz"), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith(f"got {seed}"), result.stderr
+    assert result.stdout == "" and os.listdir(tmp_path) == []
 
 
 # ---------------------------------------------------------------- checkpoints: whatever is in the zip
@@ -120,6 +128,26 @@ def test_the_programs_refuse_a_zip_with_a_member_that_is_not_an_array_in_one_lin
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert str(path) in result.stderr
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("config_lr", np.array(np.inf), "not finite"), ("config_lr", np.array(True), "should be a 0-D array of floats"),
+    ("config_hidden", np.array(2.5), "should be a 0-D array of integers"),
+    ("config_hidden", np.array(2**40), "at most 4096"), ("config_seed", np.array(-1), "0 or more"),
+    ("history_epoch", np.array(0), "1-D array"), ("position", np.array(10**6), "does not fit"),
+    ("history_accuracy", np.array([0.0, 0.5]), "one entry per epoch"), ("param_by_dec", None, "has no 'param_by_dec'"),
+    ("adam_step", np.array(-3), "optimizer's state"),
+])
+def test_seq2seq_refuses_a_checkpoint_whose_contents_are_not_its_own(tmp_path, key, value, message):
+    import Seq2Seq
+    config = {"hidden": 3, "batch": 4, "lr": 0.01, "epochs": 1, "train_size": 8, "test_size": 4, "clip": 5.0,
+              "seed": 1, "reverse": True, "peeky": True}
+    arrays = Seq2Seq.state_arrays(Seq2Seq.new_state(config))
+    assert key in arrays
+    path = save_and_damage(tmp_path, "Seq2Seq.py", arrays, **{key: value})
+    with pytest.raises(checkpoint.UsageError, match=message):
+        Seq2Seq.load_state(path)
+    Seq2Seq.load_state(save_and_damage(tmp_path, "Seq2Seq.py", arrays))       # the undamaged one loads
 
 
 # ---------------------------------------------------------------- the kinds-of-RNN layer: no broadcasting
