@@ -674,6 +674,34 @@ def checked_vectorized_gradients(da, cache, **layout):
     return cast(dtype, (da, cache))
 
 
+def checked_loss_arguments(y_pred, targets):
+    """cross_entropy_loss's arguments, checked; y_pred in the dtype the loss computes in."""
+    check_array("y_pred", y_pred, 3)
+    n_y, m, T_x = y_pred.shape
+    check_dims({"n_y": n_y, "m": m, "T_x": T_x}, f"y_pred has shape {y_pred.shape}")
+    check_array("targets", targets, 2)
+    if targets.dtype.kind not in "iu":
+        raise TypeError(f"targets must be a numpy array of integer class indices, got dtype {targets.dtype}")
+    check_shape("targets", targets, ("m", "T_x"), {"m": m, "T_x": T_x})
+    if targets.size and (targets.min() < 0 or targets.max() >= n_y):
+        raise ValueError(f"targets must lie in [0, n_y) = [0, {n_y}), got values from "
+                         f"{targets.min()} to {targets.max()}")
+    return cast(result_dtype(y_pred), y_pred), targets
+
+
+def checked_output_layer_arguments(dz, a, Wy):
+    """output_layer_backward's arguments, checked and converted to one dtype."""
+    check_array("dz", dz, 3)
+    check_array("a", a, 3)
+    check_array("Wy", Wy, 2)
+    n_y, m, T_x = dz.shape
+    dims = {"n_y": n_y, "n_a": a.shape[0], "m": m, "T_x": T_x}
+    check_dims(dims, f"dz has shape {dz.shape} and a {a.shape}")
+    check_shape("a", a, ("n_a", "m", "T_x"), dims)
+    check_shape("Wy", Wy, ("n_y", "n_a"), dims)
+    return cast(result_dtype(dz, a, Wy), (dz, a, Wy))
+
+
 def check_state_parameters(name, parameters, n_x):
     """Check the hidden-state parameters of one RNN inside a bigger model; give its n_a.
 
