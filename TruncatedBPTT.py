@@ -39,8 +39,8 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402  (the imports from here on come after the thread settings)
 
-from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive,
-                        random_seed, save_arrays, signals_ignored)
+from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
+                        positive, random_seed, save_arrays, signals_ignored)
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
 from program_support import (StatusLine, check_can_plot, exit_status, matplotlib_available, one_hot,
@@ -260,16 +260,7 @@ def load_checkpoint(path):
     contents = load_arrays(path, PROGRAM)
 
     def array(key, kinds, ndim):
-        if key not in contents:
-            raise UsageError(f"{path}: the checkpoint has no {key!r}")
-        value = contents[key]
-        if value.dtype.kind not in kinds or value.ndim != ndim:
-            raise UsageError(f"{path}: {key!r} should be a {ndim}-D array of "
-                             f"{'floats' if kinds == 'f' else 'integers' if kinds == 'iu' else 'text'}, "
-                             f"got dtype {value.dtype} and shape {value.shape}")
-        if kinds == "f" and not np.all(np.isfinite(value)):
-            raise UsageError(f"{path}: {key!r} holds numbers that are not finite")
-        return value
+        return check_member(path, contents, key, kinds, ndim)      # there, of its kind and dimensions, finite
 
     codes = array("vocabulary", "iu", 1)
     if codes.size == 0 or codes.min() < 0 or codes.max() > sys.maxunicode or len(set(codes.tolist())) != codes.size:
