@@ -24,6 +24,9 @@ from Optimizers import Adagrad, clip_global_norm  # noqa: E402
 
 def main():
     quick = "--quick" in sys.argv
+    unknown = [a for a in sys.argv[1:] if a != "--quick"]
+    if unknown:                                    # a typo (--quik) must not start the full run
+        sys.exit(f"bench_training.py: unknown option {unknown[0]} (use --quick)")
     args = tb.parse_arguments([])
     iterations = 300 if quick else args.iterations
     text = tb.read_text(args.text)
