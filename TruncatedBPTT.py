@@ -40,7 +40,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402  (the imports from here on come after the thread settings)
 
 from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
-                        positive, random_seed, save_arrays, signals_ignored)
+                        parse_options, positive, random_seed, save_arrays, signals_ignored)
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
 from program_support import (StatusLine, check_can_plot, exit_status, matplotlib_available, one_hot,
@@ -377,7 +377,7 @@ def parse_arguments(argv):
                         help="replace the checkpoint at --checkpoint with a new model (without it, an existing "
                              "checkpoint is only ever continued, with --resume)")
     parser.add_argument("--plot", metavar="PATH", help="write the loss curve to this PNG (needs matplotlib)")
-    return parser.parse_args(argv)
+    return parse_options(parser, argv)
 
 
 def plot_losses(path, history, vocab_size):
