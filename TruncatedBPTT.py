@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402  (the imports from here on come after the threa
 
 from CharRNN import (BACKWARD, DEFAULT_CHECKPOINT, DEFAULT_TEXT, FORWARD, MAX_HIDDEN, TRAINER,  # noqa: E402
                      checkpoint_arrays, evaluate, init_parameters, load_checkpoint, make_streams, read_text, sample)
-from checkpoint import UsageError, check_can_save, non_negative, positive  # noqa: E402
+from checkpoint import UsageError, check_can_save, non_negative, positive, random_seed  # noqa: E402
 from Loss import rnn_loss_and_gradients  # noqa: E402
 from Optimizers import OPTIMIZERS, clip_global_norm  # noqa: E402
 from program_support import (Progress, SavePoints, check_can_plot, matplotlib_available, one_hot,  # noqa: E402
@@ -68,7 +68,7 @@ def parse_arguments(argv):
                         help="total training iterations, counted across resumes; 0 only evaluates (default 12000)")
     parser.add_argument("--clip", type=non_negative(float), default=5.0,
                         help="clip the gradient's global norm to this; 0 turns clipping off (default 5)")
-    parser.add_argument("--seed", type=non_negative(int), default=1, help="random seed for the weights and samples (default 1)")
+    parser.add_argument("--seed", type=random_seed(), default=1, help="random seed for the weights and samples (default 1)")
     parser.add_argument("--temperature", type=positive(float), default=0.8,
                         help="sampling temperature (default 0.8)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
