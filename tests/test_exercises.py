@@ -365,3 +365,20 @@ def test_every_step_points_to_a_section_of_the_readme():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as file:
         headings = {line.lstrip("#").strip() for line in file if line.startswith("#")}
     assert {step.readme for step in STEPS} <= headings
+
+
+def test_make_force_never_writes_through_a_link_planted_in_the_copy(tmp_path):
+    target = make(tmp_path / "exercises")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(target / "data")
+    os.symlink(outside, target / "data")                 # a folder of the copy, now a link out of it
+    with pytest.raises(Exercises.UsageError, match="symbolic link"):
+        make(target, force=True)
+    assert os.listdir(outside) == []
+    os.remove(target / "data")
+    shutil.copytree(os.path.join(ROOT, "data"), target / "data")
+    os.remove(target / "README.md")
+    os.symlink(outside / "README.md", target / "README.md")      # a file of the copy, now a link
+    assert Exercises.main(["make", str(target), "--force"]) == 2
+    assert os.listdir(outside) == []
