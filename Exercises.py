@@ -78,6 +78,7 @@ FILE_LIMIT = 64 * 1024 ** 2           # bytes: the largest file a child may writ
 EXTRA_PROCESSES = 32                  # processes (and threads) a child may start
 WALL_ALLOWANCE = 60.0                 # seconds on top of 4 x the CPU limit before a child is stopped
 MAX_STUDENT_FILE = 2 * 1024 ** 2      # bytes: a larger .py of a student's is not copied
+MAX_STUDENT_FILES = 500               # .py files in a student's folder, at most
 
 
 class UsageError(Exception):
@@ -965,6 +966,7 @@ class Grader:
             self.project_parts[step.number], self.preload[step.number] = self.project_files_for(step)
         self.drop_to = unprivileged_ids() if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.running, self.stopping = set(), False       # the children running now; True after Ctrl-C
         self.scratch = tempfile.mkdtemp(prefix="exercises-grading-")
         if self.drop_to:
             os.chmod(self.scratch, 0o711)     # `nobody` may enter its own folder, not list the others
@@ -972,6 +974,25 @@ class Grader:
     def close(self):
         """Remove the children's working directories."""
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def stop(self):
+        """Ctrl-C: start no more children, kill the running ones (and what they started)."""
+        self.stopping = True
+        for process in list(self.running):
+            kill_group(process, wait=False)
+
+    def graded_in_parallel(self, work):
+        """[function() for function in work], up to `jobs` at a time; on Ctrl-C every child is stopped."""
+        pool = concurrent.futures.ThreadPoolExecutor(self.settings.jobs)
+        try:
+            futures = [pool.submit(function) for function in work]
+            for future in concurrent.futures.as_completed(futures):
+                yield future.result()
+        except BaseException:
+            self.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
 
     def project_files_for(self, step):
         """The project's modules a child of `step` needs, and the other modules they import.
@@ -1120,9 +1141,12 @@ class Grader:
                    str(inputs.fileno()), str(results.fileno())]
         environment = {"PATH": os.defpath, "HOME": workdir, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
                        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "SYSTEMROOT": os.environ.get("SYSTEMROOT", "")}
+        if self.stopping:
+            raise KeyboardInterrupt
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=workdir,
                                    env=environment, pass_fds=(inputs.fileno(), results.fileno()),
                                    start_new_session=hasattr(os, "killpg"))
+        self.running.add(process)
         stopped = False
         try:
             process.wait(timeout=4 * self.settings.timeout + WALL_ALLOWANCE)
@@ -1130,6 +1154,9 @@ class Grader:
             stopped = True
         finally:                              # also on Ctrl-C: leave nothing of the student's running
             kill_group(process)
+            self.running.discard(process)
+        if self.stopping:
+            raise KeyboardInterrupt
         return process.returncode, stopped
 
     def why_no_results(self, returncode, stopped, tail):
@@ -1163,7 +1190,7 @@ class Unreadable(Exception):
     """What a child handed back is not the plain arrays it should be."""
 
 
-def kill_group(process):
+def kill_group(process, wait=True):
     """Kill the child this program started and everything it started in its session."""
     try:
         if hasattr(os, "killpg"):
@@ -1172,7 +1199,8 @@ def kill_group(process):
             process.kill()
     except OSError:
         pass
-    process.wait()
+    if wait:
+        process.wait()
 
 
 def read_results(results):
@@ -1319,6 +1347,8 @@ def student_sources(directory, graded_files):
     if not names:
         return None, "this folder is empty: nothing was handed in"
     files = {}
+    if sum(name.endswith(".py") for name in names) > MAX_STUDENT_FILES:
+        return None, f"this folder holds more than {MAX_STUDENT_FILES} Python files: not an exercises copy"
     for name in names:
         if name.endswith(".py"):
             data = read_file_safely(os.path.join(directory, name), MAX_STUDENT_FILE)
@@ -1423,9 +1453,9 @@ def grade(directory, timeout=DEFAULT_TIMEOUT, out=None, *, seed=0, memory=DEFAUL
         if problem:
             results = {step.number: ("failed", [problem]) for step in grader.steps}
         else:
-            with concurrent.futures.ThreadPoolExecutor(grader.settings.jobs) as pool:
-                done = pool.map(lambda step: grader.grade_step(step, student), grader.steps)
-                results = dict(zip((s.number for s in grader.steps), done))
+            work = [partial(lambda step: (step.number, grader.grade_step(step, student)), step)
+                    for step in grader.steps]
+            results = dict(grader.graded_in_parallel(work))
     finally:
         grader.close()
     text = scoreboard(grader.steps, results, f"Grading {directory}", grader.header())
@@ -1482,28 +1512,26 @@ def grade_all(submissions, out, settings, console=None):
                 in_progress.add(name)
             return name, step, ("failed", [problem]) if problem else grader.grade_step(step, student)
 
-        with concurrent.futures.ThreadPoolExecutor(settings.jobs) as pool:
-            futures = [pool.submit(grade_one, name, step) for name in students for step in steps]
-            for future in concurrent.futures.as_completed(futures):
-                name, step, result = future.result()
-                with lock:
-                    pending[name][step.number] = result
-                    if len(pending[name]) < len(steps):
-                        continue
-                    in_progress.discard(name)
-                    finished.append(name)
-                results = pending[name]
-                text = scoreboard(steps, results, f"Grading {os.path.join(submissions, name)}", grader.header())
-                write_results(os.path.join(out, name + ".txt"), text.encode("utf-8"))
-                data = gradescope_results(steps, results, grader.header(), text)
-                write_results(os.path.join(out, name + ".json"), (json.dumps(data, indent=1) + "\n").encode())
-                rows[name] = [int(results[s.number][0] == "passed") for s in steps]
-                print(f"[{len(finished)}/{len(students)}] {name}: {sum(rows[name])}/{len(steps)} steps",
-                      file=console, flush=True)
-                if changed is None:
-                    now = changed_files(grader.hashes, file_hashes(PROJECT))
-                    if now:
-                        changed = (name, sorted(in_progress), now)
+        work = [partial(grade_one, name, step) for name in students for step in steps]
+        for name, step, result in grader.graded_in_parallel(work):
+            with lock:
+                pending[name][step.number] = result
+                if len(pending[name]) < len(steps):
+                    continue
+                in_progress.discard(name)
+                finished.append(name)
+            results = pending[name]
+            text = scoreboard(steps, results, f"Grading {os.path.join(submissions, name)}", grader.header())
+            write_results(os.path.join(out, name + ".txt"), text.encode("utf-8"))
+            data = gradescope_results(steps, results, grader.header(), text)
+            write_results(os.path.join(out, name + ".json"), (json.dumps(data, indent=1) + "\n").encode())
+            rows[name] = [int(results[s.number][0] == "passed") for s in steps]
+            print(f"[{len(finished)}/{len(students)}] {name}: {sum(rows[name])}/{len(steps)} steps",
+                  file=console, flush=True)
+            if changed is None:
+                now = changed_files(grader.hashes, file_hashes(PROJECT))
+                if now:
+                    changed = (name, sorted(in_progress), now)
         table = io.StringIO()
         writer = csv.writer(table, lineterminator="\n")
         writer.writerow(["student", "score", "max_score"] + [s.name for s in steps])
@@ -1541,6 +1569,11 @@ def not_dumpable():
         pass
 
 
+def interrupted(number, frame):
+    """A signal handler: stop as on Ctrl-C."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     """Command line: make, grade, grade-all."""
     parser = OneLineParser(prog="Exercises.py", description="Exercises with blanks, and their grader.")
@@ -1575,6 +1608,9 @@ def main(argv=None):
             print(f"grade them with: python {os.path.relpath(os.path.abspath(__file__))} grade {args.directory}")
             return 0
         settings = checked_settings(args)
+        for name in ("SIGTERM", "SIGHUP"):         # stopped: like Ctrl-C, the children are stopped and removed
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), interrupted)
         note = platform_note()
         if note:
             print(f"Exercises.py: {note}", file=sys.stderr)
@@ -1588,7 +1624,7 @@ def main(argv=None):
         print(f"Exercises.py: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Exercises.py: interrupted", file=sys.stderr)
+        print("Exercises.py: interrupted (nothing of the students' is left running)", file=sys.stderr)
         return 130
 
 

@@ -11,9 +11,11 @@ import json
 import os
 import shutil
 import pathlib
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -369,3 +371,33 @@ def test_the_same_copy_and_seed_give_the_same_verdicts_and_messages(tmp_path):
     assert first["tests"] == second["tests"]
     assert first["extra_data"]["seed"] == second["extra_data"]["seed"] == 5
     assert "python" in first["extra_data"] and "graded_at" in first["extra_data"]
+
+
+def children_of(pid):
+    """The pids of the running processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                if entry.isdigit() and int(file.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the grader's children through /proc")
+def test_stopping_the_grader_stops_the_students_code_and_leaves_nothing(tmp_path):
+    target = blank_with(tmp_path, "softmax", "    import time\n    time.sleep(600)")
+    grading = subprocess.Popen([sys.executable, os.path.join(ROOT, "Exercises.py"), "grade", str(target)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(1200):                                  # until the student's step has started
+        children = children_of(grading.pid)
+        if children:
+            break
+        assert grading.poll() is None
+        time.sleep(0.1)
+    grading.send_signal(signal.SIGTERM)
+    out, err = grading.communicate(timeout=120)
+    assert grading.returncode == 130 and err.strip().startswith("Exercises.py: interrupted"), err
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in children)     # killed and reaped
