@@ -86,10 +86,10 @@ def test_on_another_processor_the_training_loss_is_checked_to_a_tolerance_and_it
     assert not [p for p in problems if "TruncatedBPTT" in p]
     assert skipped == ["`python TruncatedBPTT.py`: the block of README.md starting '--- sample ---' is exact only on "
                        + PROGRAMS["python TruncatedBPTT.py"].exact_on]
-    far = text.replace("1.6197", "1.5801")
+    far = text.replace("1.6197", "1.5501")
     problems, _ = check(far, **elsewhere)
     assert "`python TruncatedBPTT.py` no longer prints the block of README.md starting " \
-           "'final loss per character: 1.5801'" in problems
+           "'final loss per character: 1.5501'" in problems
     here = dict(elsewhere, this_processor=PROGRAMS["python TruncatedBPTT.py"].exact_on)
     problems, skipped = check(text, **here)                # exact on its own processor: both blocks fail
     assert len([p for p in problems if "TruncatedBPTT" in p]) == 2 and skipped == []
