@@ -230,3 +230,28 @@ def test_accuracy_by_step_keeps_the_promise(data, m, T):
     labels = [("predicted",), ("targets",)]
     arguments, broken = data.draw(forms(arguments, label_paths=labels))
     check_promise(accuracy_by_step, arguments, broken, label_paths=labels)
+
+
+# ---------------------------------------------------------------- the encoder-decoder's model
+
+@PROPERTY_SETTINGS
+@given(st.data(), st.sampled_from([1, 2, 13]), size, size, size, size, st.booleans())
+def test_the_encoder_decoders_functions_keep_the_promise(data, V, n_a, m, T_e, T_d, peeky):
+    import Seq2SeqModel as model
+    rng = np.random.default_rng(6)
+    parameters = model.init_parameters(V, n_a, peeky, rng)
+    arguments = {"parameters": parameters, "x_enc": rng.standard_normal((V, m, T_e)),
+                 "x_dec": rng.standard_normal((V, m, T_d)), "targets": rng.integers(0, V, size=(m, T_d))}
+    labels = [("targets",)]
+    arguments, broken = data.draw(forms(arguments, label_paths=labels))
+    check_promise(lambda **a: model.seq2seq_loss_and_gradients(**a, peeky=peeky), arguments, broken, labels)
+    if broken is None:
+        check_promise(lambda **a: model.seq2seq_loss(**a, peeky=peeky), arguments, None, labels)
+        arguments.pop("x_dec")
+        arguments["targets"] = rng.integers(0, V, size=(m, 4))
+        start = model.SEPARATOR if V > model.SEPARATOR else 0      # the model's separator, where it has one
+        check_promise(lambda **a: model.exact_match(**a, peeky=peeky), arguments, None, labels)  if V == 13 else None
+        arguments.pop("targets")
+        check_promise(lambda **a: model.greedy_decode(**a, peeky=peeky, start=start), arguments, None)
+        with pytest.raises(ValueError, match="start = 13 is not a symbol"):
+            model.greedy_decode(**arguments, peeky=peeky, start=13)

@@ -273,6 +273,26 @@ def test_the_models_refuse_what_the_policy_refuses_anywhere_in_them():
         ManyToOne.predict({"rnn": model["rnn"]}, np.ones((1, 2, 3)))
 
 
+def test_the_encoder_decoder_names_its_own_parameters_and_computes_in_one_dtype():
+    import Seq2SeqModel as model
+    rng = np.random.default_rng(0)
+    parameters = model.init_parameters(13, 4, True, rng)
+    x_enc, x_dec = rng.standard_normal((13, 2, 7)), rng.standard_normal((13, 2, 5))
+    targets = rng.integers(0, 13, size=(2, 5))
+    for key, bad, message in (("Wf_enc", np.zeros((4, 16)), r"^Wf_enc: expected shape \(n_a, n_a \+ V\) = \(4, 17\)"),
+                              ("bo_enc", np.zeros((4, 1), bool), "^bo_enc must hold numbers"),
+                              ("Wi_enc", np.zeros((4, 17, 1)), "^Wi_enc must have 2 dimensions")):
+        with pytest.raises((TypeError, ValueError), match=message):
+            model.seq2seq_loss_and_gradients({**parameters, key: bad}, x_enc, x_dec, targets, True)
+    mixed = {key: value.astype(np.float32) if key.endswith("_enc") else value for key, value in parameters.items()}
+    loss, gradients = model.seq2seq_loss_and_gradients(mixed, x_enc.astype(np.float32), x_dec, targets, True)
+    assert gradients["dWf_enc"].dtype == np.float64
+    with pytest.raises(ValueError, match="start = 13 is not a symbol"):
+        model.greedy_decode(parameters, x_enc, True, start=13)
+    with pytest.raises(ValueError, match=r"targets: expected shape \(2, 4\)"):
+        model.exact_match(parameters, x_enc, targets, True)
+
+
 # ---------------------------------------------------------------- softmax of +inf, gradient of a read-only x
 
 def test_softmax_of_infinite_scores_is_its_limit():
