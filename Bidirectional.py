@@ -107,7 +107,8 @@ def birnn_backward(da, cache):
         "backward" -- the same for the backward direction (da0 is that of a0["backward"])
     """
     if (not isinstance(cache, tuple) or len(cache) != 2 or not isinstance(cache[0], Mapping)
-            or set(cache[0]) != set(DIRECTIONS)):
+            or set(cache[0]) != set(DIRECTIONS) or not isinstance(cache[1], Mapping)
+            or set(cache[1]) != {"n_af", "n_af + n_ab", "m", "T_x"}):
         raise TypeError("cache must be the tuple returned by birnn_forward")
     caches, dims = cache
     check_array("da", da, 3)

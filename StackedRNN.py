@@ -92,7 +92,8 @@ def stacked_rnn_backward(da, cache):
         layers -- list of L dicts, layers[l] with dWax, dWaa, dba (the shapes of
                   layer l's parameters) and da0 (n_a[l], m)
     """
-    if not isinstance(cache, tuple) or len(cache) != 2 or not isinstance(cache[0], list):
+    if (not isinstance(cache, tuple) or len(cache) != 2 or not isinstance(cache[0], list)
+            or not isinstance(cache[1], list) or len(cache[1]) != len(cache[0]) or not cache[0]):
         raise TypeError("cache must be the tuple returned by stacked_rnn_forward")
     caches, sizes = cache
     check_array("da", da, 3)

@@ -30,8 +30,11 @@ The rules, and the piece of this file that keeps each one:
 
 UsageError is the one-line error of every program here: main() prints its
 message without a traceback and exits with status 2. The argparse types
-below (positive, non_negative, number) give every numeric option the same
-one-line errors: use them for every option of a new program.
+below (number, positive, non_negative, seed) give every numeric option the
+same one-line errors and the same promise: a value is refused before any
+work starts, or it is one the program can use and save (finite; a whole
+number fits the checkpoint's int64). Use them for every option of a new
+program.
 """
 import argparse
 import contextlib
@@ -43,6 +46,8 @@ import tempfile
 import numpy as np
 
 STAMP = "written_by"            # the key of the array naming the program that wrote the file
+LARGEST_INT = 2**63 - 1         # the largest whole number a checkpoint holds (int64)
+SAVED_KINDS = "biufU"           # dtype kinds a checkpoint may hold: bool, integers, floats, text
 
 
 class UsageError(Exception):
@@ -57,26 +62,34 @@ def number(kind, low=None, high=None, allow_low=False):
     Arguments:
     kind -- int or float
     low -- the value must be above it (or equal, with allow_low); None: no lower bound
-    high -- the value must be at most this; None: no upper bound
+    high -- the value must be at most this; None: no upper bound (but see below)
     allow_low -- accept `low` itself
 
     Returns a function for argparse's type=, which turns bad text into the
     one-line "argument --x: ..." error of argparse. inf and nan are always
-    refused: no option of this project means anything with them.
+    refused: no option of this project means anything with them. A whole
+    number is also at most LARGEST_INT (2**63 - 1), so that whatever is
+    accepted can be saved in a checkpoint (int64) instead of failing at the
+    save, after the training it was to save.
     """
+    if kind is int:
+        high = LARGEST_INT if high is None else min(high, LARGEST_INT)
+
     def parse(text):
+        shown = text if len(text) <= 40 else text[:37] + "..."    # a one-line message, whatever was typed
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {shown!r}")
         if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {shown}")
         if low is not None and not (value >= low if allow_low else value > low):
             bound = ("0 or more" if low == 0 else f"at least {low}") if allow_low else \
                     ("positive" if low == 0 else f"more than {low}")
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {shown}")
         if high is not None and value > high:
-            raise argparse.ArgumentTypeError(f"must be at most {high}, got {text}")
+            largest = " (the largest whole number a checkpoint holds)" if high == LARGEST_INT else ""
+            raise argparse.ArgumentTypeError(f"must be at most {high}{largest}, got {shown}")
         return value
     return parse
 
@@ -89,6 +102,16 @@ def positive(kind, high=None):
 def non_negative(kind, high=None):
     """An argparse type: a finite number of `kind` that is 0 or more (and at most `high`)."""
     return number(kind, low=0, high=high, allow_low=True)
+
+
+def seed():
+    """An argparse type for --seed: a whole number from 0 to 2**63 - 1.
+
+    numpy's generators refuse negative seeds, and a checkpoint stores the
+    seed as an int64: one type for every program's --seed, so that each
+    refuses the same values in the same words.
+    """
+    return non_negative(int)
 
 
 # ---------------------------------------------------------------- checks before training
@@ -224,21 +247,31 @@ def _sync_folder(folder):
         os.close(descriptor)
 
 
-def load_arrays(path, program):
+KIND_NAMES = {"f": "floats", "iu": "integers", "U": "text", "b": "booleans", "biu": "integers or booleans"}
+
+
+def load_arrays(path, program, expected=None):
     """Read back what save_arrays wrote, or raise a one-line UsageError.
 
     Arguments:
     path -- the checkpoint's path
     program -- the name of the program that must have written it
+    expected -- optional dict from name to (kinds, ndim): arrays the
+                checkpoint must hold, each checked as check_member does
 
     Returns:
     dict from name to numpy array, without the stamp
 
     Raises UsageError for a missing file, a folder, an unreadable file, a
     file that is not a .npz archive (a lone .npy, a text), a truncated or
-    corrupted archive (every array is read, so a bad checksum shows) and an
-    archive without the stamp of `program`. The contents themselves (which
-    arrays, their shapes and types) are for the caller to check.
+    corrupted archive (every array is read, so a bad checksum shows), an
+    archive without the stamp of `program`, and one holding anything
+    save_arrays does not write: a member that is not an array (a zip can
+    hold any file), or an array of other than numbers or text (structured
+    records, dates, complex numbers). Whatever is inside the zip, the
+    caller gets plain arrays or this one-line error, never a traceback.
+    The arrays of `expected` are checked too; the caller checks the rest
+    (shapes that depend on other arrays, ranges of values).
     """
     if not os.path.lexists(path):
         raise UsageError(f"no checkpoint at {path}")
@@ -258,10 +291,43 @@ def load_arrays(path, program):
         raise UsageError(f"{path} is not a readable checkpoint: it is damaged or of another kind "
                          f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})")
     stamp = arrays.pop(STAMP, None)
-    if stamp is None or stamp.dtype.kind != "U" or stamp.shape != () or str(stamp) != program:
-        written_by = f"written by {stamp}" if stamp is not None and stamp.dtype.kind == "U" else "no stamp"
+    if not (isinstance(stamp, np.ndarray) and stamp.dtype.kind == "U" and stamp.shape == () and str(stamp) == program):
+        stamped = isinstance(stamp, np.ndarray) and stamp.dtype.kind == "U" and stamp.shape == ()
+        written_by = f"written by {str(stamp)[:80]}" if stamped else "no stamp"
         raise UsageError(f"{path} is not a checkpoint of {program} ({written_by})")
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise UsageError(f"{path} is not a checkpoint of {program}: its member {key[:80]!r} is not an array")
+        if value.dtype.kind not in SAVED_KINDS or value.dtype.names is not None:
+            raise UsageError(f"{path} is not a checkpoint of {program}: {key[:80]!r} holds dtype {value.dtype}, "
+                             f"not numbers or text")
+    for key, (kinds, ndim) in (expected or {}).items():
+        check_member(path, arrays, key, kinds, ndim)
     return arrays
+
+
+def check_member(path, arrays, key, kinds, ndim):
+    """The array `key` of a loaded checkpoint, checked for its kind, its dimensions and (floats) finiteness.
+
+    Arguments:
+    path -- the checkpoint's path, for the message
+    arrays -- what load_arrays returned
+    key -- the array's name
+    kinds -- the dtype kinds it may have: "f" floats, "iu" integers, "U" text, "b" booleans
+    ndim -- its number of dimensions (0 for one number)
+
+    Raises a one-line UsageError if it is missing, of another kind or
+    number of dimensions, or holds floats that are not finite.
+    """
+    if key not in arrays:
+        raise UsageError(f"{path}: the checkpoint has no {key!r}")
+    value = arrays[key]
+    if value.dtype.kind not in kinds or value.ndim != ndim:
+        raise UsageError(f"{path}: {key!r} should be a {ndim}-D array of {KIND_NAMES.get(kinds, kinds)}, "
+                         f"got dtype {value.dtype} and shape {value.shape}")
+    if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+        raise UsageError(f"{path}: {key!r} holds numbers that are not finite")
+    return value
 
 
 # ---------------------------------------------------------------- signals

@@ -47,6 +47,22 @@ def check_step_size(h):
         raise ValueError(f"h must be a finite number > 0, got {h}")
 
 
+def check_writeable(x):
+    """ValueError naming x unless numerical_gradient can move its entries one at a time.
+
+    Working on a copy instead would check nothing: f reads x itself, so f
+    would never see the steps. So a read-only x (np.broadcast_to, a frozen
+    array) and an x whose entries share memory (a stride of 0, so moving one
+    entry moves them all) are refused, saying what to pass instead.
+    """
+    if not x.flags.writeable:
+        raise ValueError("x is read-only: numerical_gradient moves x's entries in place so that f sees them; "
+                         "pass a writeable copy (x = x.copy()) and let f read that copy")
+    if any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape)):
+        raise ValueError(f"x's entries share memory (strides {x.strides} for shape {x.shape}), so moving one "
+                         f"moves several; pass x = x.copy() and let f read that copy")
+
+
 def real_scalar(value):
     """The value f returned, as a float; TypeError or ValueError unless it is one finite real number.
 
@@ -77,7 +93,9 @@ def numerical_gradient(f, x, h=1e-3):
          entry is moved to x +- h and x +- 2h in turn and then set back to its
          exact original value, so x is unchanged when the function returns,
          also when f raises. Integer arrays are refused: they cannot hold
-         x + h, so the steps would be truncated (and f would see 1 + 0 = 1).
+         x + h, so the steps would be truncated (and f would see 1 + 0 = 1);
+         so are read-only arrays and arrays whose entries share memory
+         (check_writeable says why a copy would not do).
     h -- step size, a finite number > 0; 1e-3 suits float64 with this four-point formula
 
     Returns:
@@ -88,6 +106,7 @@ def numerical_gradient(f, x, h=1e-3):
         raise TypeError(f"x must be a float array (float64 for a meaningful check; float32 works), got dtype "
                         f"{x.dtype}: numerical_gradient moves x's entries by h in place, so pass "
                         f"x = x.astype(float) and let f read that array")
+    check_writeable(x)
     check_step_size(h)
     grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):

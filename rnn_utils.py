@@ -25,6 +25,11 @@ def softmax(x):
 
     Returns:
     probabilities of the same shape; every column is positive and sums to 1
+
+    Infinite scores get their limit: a column holding +inf puts all of its
+    probability on its +inf entries, shared equally when there are several
+    (and a column of -inf only is shared equally too, being all alike); a
+    column holding NaN is NaN.
     """
     # softmax(z) == softmax(z - c) for any constant c in the column. Taking c as
     # the column's own max makes the largest exponent exp(0) = 1, so nothing
@@ -33,7 +38,19 @@ def softmax(x):
     x = as_real_array("x", x)
     if x.ndim == 0 or x.shape[0] == 0:
         raise ValueError(f"x: softmax needs at least one class on axis 0, got shape {x.shape}")
-    e = np.exp(x - x.max(axis=0, keepdims=True))
+    shift = x.max(axis=0, keepdims=True)
+    if np.isinf(shift).any():
+        return _softmax_with_infinities(x, shift)
+    e = np.exp(x - shift)
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _softmax_with_infinities(x, shift):
+    """softmax when a column's max is infinite: inf - inf is NaN, so the infinite maxima are shifted to 0 by hand."""
+    with np.errstate(invalid="ignore"):
+        z = x - shift                                       # NaN where x and its column's max are the same infinity
+    z[(x == shift) & np.isinf(shift)] = 0                   # every entry equal to an infinite max: exp(0) = 1
+    e = np.exp(z)                                           # the finite entries below +inf: exp(-inf) = 0
     return e / e.sum(axis=0, keepdims=True)
 
 

@@ -1,0 +1,233 @@
+"""Round two of "a clear error, never a wrong answer" (issue 26): one test per failure it names.
+
+Each of these failed before the fix it tests: an option that became a
+traceback, a damaged checkpoint that was still a zip, silent broadcasting in
+the kinds-of-RNN layer, softmax of +inf, a read-only x in numerical_gradient.
+The property tests (tests/test_properties*.py) look for the next ones.
+"""
+import argparse
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+import checkpoint
+from Bidirectional import birnn_backward, birnn_forward
+from conftest import ROOT
+from gradient_check import numerical_gradient
+from rnn_utils import softmax
+from sequence_training import (accuracy_by_step, init_output, init_states, output_loss, output_probabilities,
+                               train)
+from StackedRNN import stacked_rnn_backward, stacked_rnn_forward
+
+
+# ---------------------------------------------------------------- options: refused in one line, or saved
+
+@pytest.mark.parametrize("text, message", [
+    ("-1", "0 or more"), ("9223372036854775808", "at most 9223372036854775807"), ("1.5", "whole number"),
+    pytest.param("1" * 5000, "whole number", id="5000 digits"),
+])
+def test_the_seed_type_refuses_what_numpy_or_a_checkpoint_cannot_take(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message) as error:
+        checkpoint.seed()(text)
+    assert len(str(error.value)) < 120                 # one short line, even for 5000 digits
+
+
+def test_whole_number_options_fit_in_a_checkpoint():
+    largest = checkpoint.LARGEST_INT
+    assert checkpoint.positive(int)(str(largest)) == largest
+    for kind in (checkpoint.positive, checkpoint.non_negative):
+        with pytest.raises(argparse.ArgumentTypeError, match="largest whole number a checkpoint holds"):
+            kind(int)(str(largest + 1))
+    assert checkpoint.seed()(str(largest)) == largest
+
+
+def run(script, *arguments, cwd):
+    return subprocess.run([sys.executable, os.path.join(ROOT, script), *arguments], capture_output=True,
+                          text=True, timeout=120, cwd=cwd)
+
+
+# ---------------------------------------------------------------- checkpoints: whatever is in the zip
+
+def npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def write_zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+STAMP = {"written_by.npy": npy(np.array("TruncatedBPTT.py"))}
+
+
+@pytest.mark.parametrize("members, message", [
+    ({"written_by": b"TruncatedBPTT.py"}, "no stamp"),                       # the stamp is not an array
+    ({"written_by.npy": npy(np.array(b"TruncatedBPTT.py"))}, "no stamp"),     # bytes, not text
+    ({**STAMP, "notes.txt": b"hello"}, "'notes.txt' is not an array"),
+    ({**STAMP, "hidden.npy": npy(np.zeros(2, dtype=[("a", "f8")]))}, "not numbers or text"),
+    ({**STAMP, "hidden.npy": npy(np.array([1 + 2j]))}, "not numbers or text"),
+    ({**STAMP, "hidden.npy": npy(np.array(["2020-01-01"], dtype="datetime64[D]"))}, "not numbers or text"),
+    ({**STAMP, "hidden.npy": npy(np.array([object()]))}, "damaged"),           # allow_pickle=False
+])
+def test_load_arrays_refuses_any_zip_that_save_arrays_did_not_write(tmp_path, members, message):
+    path = tmp_path / "c.npz"
+    write_zip(path, members)
+    with pytest.raises(checkpoint.UsageError, match=message):
+        checkpoint.load_arrays(str(path), "TruncatedBPTT.py")
+
+
+def test_load_arrays_checks_the_members_it_is_told_to_expect(tmp_path):
+    path = str(tmp_path / "c.npz")
+    checkpoint.save_arrays(path, "P", {"n": np.array(3), "w": np.array([1.0, np.nan]), "t": np.array("x")})
+    assert checkpoint.load_arrays(path, "P", {"n": ("iu", 0), "t": ("U", 0)})["n"] == 3
+    for expected, message in (({"m": ("iu", 0)}, "has no 'm'"), ({"n": ("f", 0)}, "'n' should be a 0-D array of floats"),
+                              ({"n": ("iu", 1)}, "1-D array"), ({"w": ("f", 1)}, "not finite")):
+        with pytest.raises(checkpoint.UsageError, match=message):
+            checkpoint.load_arrays(path, "P", expected)
+
+
+def save_and_damage(tmp_path, program, arrays, **damage):
+    """A checkpoint of `program` with `arrays`, some of them replaced by `damage` (None: removed)."""
+    path = str(tmp_path / "damaged.npz")
+    arrays = dict(arrays)
+    for key, value in damage.items():
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = value
+    checkpoint.save_arrays(path, program, arrays)
+    return path
+
+
+@pytest.mark.parametrize("member", ["written_by", "notes"])
+@pytest.mark.parametrize("script", ["TruncatedBPTT.py", "Seq2Seq.py", "TorchBridge.py"])
+def test_the_programs_refuse_a_zip_with_a_member_that_is_not_an_array_in_one_line(tmp_path, script, member):
+    path = tmp_path / "damaged.npz"
+    stamp = "Seq2Seq.py" if script == "Seq2Seq.py" else "TruncatedBPTT.py"
+    members = {"written_by": stamp.encode()} if member == "written_by" else \
+        {"written_by.npy": npy(np.array(stamp)), "notes": b"not an array"}
+    write_zip(path, members)
+    arguments = ["--checkpoint", str(path)] + ([] if script == "TorchBridge.py" else ["--resume"])
+    result = run(script, *arguments, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert str(path) in result.stderr
+
+
+# ---------------------------------------------------------------- the kinds-of-RNN layer: no broadcasting
+
+def layer(n_a=4, n_y=3, m=2, T=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n_a, m, T)), rng.integers(0, n_y, size=(m, T)), init_output(n_a, n_y, rng)
+
+
+@pytest.mark.parametrize("key, shape, named", [
+    ("by", (1, 1), "output['by']"), ("by", (3,), "output['by']"), ("by", (1, 3), "output['by']"),
+    ("Wya", (3, 5), "output['Wya']"), ("Wya", (3, 4, 1), "output['Wya']"),
+])
+def test_output_loss_names_a_wrong_output_layer_and_never_broadcasts_it(key, shape, named):
+    a, targets, output = layer()
+    output[key] = np.zeros(shape)
+    for function in (lambda: output_loss(a, targets, output), lambda: output_probabilities(a, output)):
+        with pytest.raises(ValueError) as error:
+            function()
+        assert str(error.value).startswith(named), error.value
+
+
+@pytest.mark.parametrize("bad, named", [
+    (lambda a, t: (a[:, :, 0], t), "a must have 3 dimensions"), (lambda a, t: (a, t[:, :-1]), "targets: expected shape"),
+    (lambda a, t: (a, t[None]), "targets must have 2 dimensions"), (lambda a, t: (a[:, :0], t[:0]), "m = 0"),
+    (lambda a, t: (a, t.astype(float)), "targets must be a numpy array of integer"),
+    (lambda a, t: (a.tolist(), t), "a must be a numpy array"),
+])
+def test_output_loss_names_the_arguments_the_user_passed(bad, named):
+    a, targets, output = layer()
+    a, targets = bad(a, targets)
+    with pytest.raises((TypeError, ValueError), match=named) as error:
+        output_loss(a, targets, output)
+    assert "Wy " not in str(error.value) and "Wy:" not in str(error.value)
+
+
+def test_output_loss_refuses_an_output_layer_that_is_not_a_dict_or_lacks_a_key():
+    a, targets, output = layer()
+    with pytest.raises(TypeError, match="output must be a dict"):
+        output_loss(a, targets, [output["Wya"], output["by"]])
+    with pytest.raises(KeyError, match="output is missing 'by'"):
+        output_loss(a, targets, {"Wya": output["Wya"]})
+
+
+@pytest.mark.parametrize("iterations, error", [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("3", TypeError)])
+def test_train_refuses_a_number_of_iterations_that_is_not_one(iterations, error):
+    model = {"W": np.ones((2, 2))}
+    with pytest.raises(error, match="iterations"):
+        train(model, lambda p: (0.0, {"dW": p["W"]}), lambda: (), iterations)
+
+
+def test_train_names_what_is_wrong_with_the_model_and_the_gradients():
+    step = lambda p: (0.0, {"dW": p["W"]})
+    with pytest.raises(ValueError, match="holds no array"):
+        train({}, step, lambda: (), 1)
+    with pytest.raises(TypeError, match=r"parameters\['W'\] must be an array"):
+        train({"W": 3.0}, step, lambda: (), 1)
+    with pytest.raises(TypeError, match="next_batch must be a function"):
+        train({"W": np.ones(2)}, step, (), 1)
+    with pytest.raises(KeyError, match=r"no gradient\['dV'\] for parameters\['V'\]"):
+        train({"V": np.ones(2)}, lambda p: (0.0, {"dW": np.ones(2)}), lambda: (), 1)
+
+
+def test_init_and_accuracy_refuse_bad_arguments():
+    rng = np.random.default_rng(0)
+    for call, match in ((lambda: init_states(0, 3, rng), "n_x must be at least 1"),
+                        (lambda: init_states(2, 3.0, rng), "n_a must be a whole number"),
+                        (lambda: init_output(3, 2, 0), "rng must be a numpy Generator"),
+                        (lambda: accuracy_by_step(np.zeros((2, 3)), np.zeros((3, 2))), "predicted has shape")):
+        with pytest.raises((TypeError, ValueError), match=match):
+            call()
+
+
+def test_the_bidirectional_and_stacked_backwards_name_a_cache_that_is_not_theirs():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 4))
+    parameters = {d: init_states(3, 5, rng) for d in ("forward", "backward")}
+    a, cache = birnn_forward(x, {d: np.zeros((5, 2)) for d in parameters}, parameters)
+    with pytest.raises(TypeError, match="birnn_forward"):
+        birnn_backward(np.ones_like(a), (cache[0], "sizes"))
+    layers = [init_states(3, 5, rng)]
+    states, cache = stacked_rnn_forward(x, [np.zeros((5, 2))], layers)
+    with pytest.raises(TypeError, match="stacked_rnn_forward"):
+        stacked_rnn_backward(np.ones_like(states[-1]), (cache[0], 5))
+
+
+# ---------------------------------------------------------------- softmax of +inf, gradient of a read-only x
+
+def test_softmax_of_infinite_scores_is_its_limit():
+    x = np.array([[1.0, np.inf, -np.inf, np.nan],
+                  [np.inf, np.inf, -np.inf, 0.0],
+                  [0.0, 1.0, -np.inf, 1.0]])
+    with np.errstate(all="raise"):
+        p = softmax(x[:, :3])
+    np.testing.assert_array_equal(p, [[0, 0.5, 1 / 3], [1, 0.5, 1 / 3], [0, 0, 1 / 3]])
+    assert np.isnan(softmax(x)[:, 3]).all()                 # NaN in, NaN out: no limit to take
+    assert softmax(x.astype(np.float32)[:, :3]).dtype == np.float32
+    x_before = x.copy()
+    softmax(x)
+    np.testing.assert_array_equal(x, x_before)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.broadcast_to(np.ones(1), (3,)),                       # read-only, entries share memory
+    lambda: np.frombuffer(np.ones(3).tobytes()),                     # read-only
+    lambda: np.lib.stride_tricks.as_strided(np.ones(1), (3,), (0,), writeable=True),   # one entry seen 3 times
+])
+def test_numerical_gradient_names_an_x_it_cannot_move(make):
+    x = make()
+    with pytest.raises(ValueError, match="^x"):
+        numerical_gradient(lambda: float(np.sum(x ** 2)), x)
