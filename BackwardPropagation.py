@@ -20,42 +20,7 @@ import numpy as np
 from GRU_UNIT_CELL import GRU_GATES, check_gru_cell_cache, gru_cell_backward
 from LSTM_UNIT_CELL import LSTM_GATES, check_lstm_cell_cache, lstm_cell_backward
 from RNN_UNIT_CELL import check_rnn_cell_cache, rnn_cell_backward
-from validation import arguments_checked, cast, check_array, check_not_forward_output, check_shape, result_dtype
-
-
-def check_sequence_caches(caches, check_cell_cache, produced_by):
-    """Check that `caches` is what a forward pass over a sequence returned; give (cell caches, x).
-
-    Arguments:
-    caches -- what the caller passed: must be (list of T_x cell caches, x)
-    check_cell_cache -- the cell's cache check, e.g. check_rnn_cell_cache
-    produced_by -- the forward's name, for the messages
-
-    The first cell cache is checked whole; every one must be a cell cache
-    whose a_next has the shape (n_a, m) of the first and the m of x, which
-    catches caches put together from calls on different batches.
-    """
-    check_not_forward_output(caches, produced_by, name="caches")
-    if not isinstance(caches, tuple) or len(caches) != 2 or not isinstance(caches[0], list):
-        raise TypeError(f"caches must be the tuple (list of cell caches, x) returned by {produced_by}")
-    cell_caches, x = caches
-    check_array("x in caches", x, 3)
-    if len(cell_caches) != x.shape[2] or not cell_caches:
-        raise ValueError(f"caches holds {len(cell_caches)} cell caches for an x of "
-                         f"{x.shape[2]} time steps; pass the caches returned by {produced_by}")
-    a1 = check_cell_cache(cell_caches[0])
-    expected = (a1.shape[0], x.shape[1])
-    length = len(cell_caches[0])
-    wrong = next((t for t, cell_cache in enumerate(cell_caches)
-                  if type(cell_cache) is not tuple or len(cell_cache) != length
-                  or getattr(cell_cache[0], "shape", None) != expected), None)
-    if wrong is not None:
-        t, cell_cache = wrong, cell_caches[wrong]
-        a_next = cell_cache[0] if isinstance(cell_cache, tuple) and cell_cache else None
-        got = a_next.shape if isinstance(a_next, np.ndarray) else type(cell_cache).__name__
-        raise ValueError(f"caches: the cell cache of step {t} has a_next {got}, expected (n_a, m) = {expected} "
-                         f"(from the first step and x in caches): caches of different calls of {produced_by}")
-    return cell_caches, x
+from validation import arguments_checked, check_sequence_caches, checked_sequence_gradients  # noqa: F401
 
 
 def rnn_backward(da, caches):
@@ -75,17 +40,18 @@ def rnn_backward(da, caches):
         dWax -- gradient with respect to Wax, shape (n_a, n_x)
         dWaa -- gradient with respect to Waa, shape (n_a, n_a)
         dba -- gradient with respect to ba, shape (n_a, 1)
+
+    Its gradient check: tests/test_rnn_gradients.py::test_rnn_backward_matches_numerical_gradient.
+    The first line checks the arguments and converts them to one dtype (a
+    float64 da on a float32 forward: every step in float64); the cells then
+    skip their own checks (arguments_checked).
     """
-    cell_caches, x = check_sequence_caches(caches, check_rnn_cell_cache, "rnn_forward")
-    a1, a0, x1, parameters = cell_caches[0]
+    da, caches = checked_sequence_gradients(da, caches, check_rnn_cell_cache, "rnn_forward")
+
+    cell_caches, x = caches
     n_x, m, T_x = x.shape
-    n_a = a1.shape[0]
-    check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": n_a, "m": m, "T_x": T_x})
-    dtype = result_dtype(da, a1, x, parameters["Waa"], parameters["Wax"])
-    da = cast(dtype, da)
-    if dtype != a1.dtype:              # a float64 da on a float32 forward: every step in float64 (validation.py)
-        cell_caches = cast(dtype, cell_caches)
+    n_a = da.shape[0]
+    dtype = da.dtype
 
     dx = np.zeros((n_x, m, T_x), dtype=dtype)
     dWax = np.zeros((n_a, n_x), dtype=dtype)
@@ -108,20 +74,6 @@ def rnn_backward(da, caches):
     return {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}
 
 
-def check_gated_backward(da, caches, check_cell_cache, produced_by):
-    """Check the arguments of lstm_backward / gru_backward; give (cell caches, x, da), converted to one dtype."""
-    cell_caches, x = check_sequence_caches(caches, check_cell_cache, produced_by)
-    a1 = cell_caches[0][0]
-    n_x, m, T_x = x.shape
-    check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": a1.shape[0], "m": m, "T_x": T_x})
-    dtype = result_dtype(da, a1, x, *(value for value in cell_caches[0][-1].values() if isinstance(value, np.ndarray)))
-    da = cast(dtype, da)
-    if dtype != a1.dtype:              # a float64 da on a float32 forward: every step in float64 (validation.py)
-        cell_caches, x = cast(dtype, (cell_caches, x))
-    return cell_caches, x, da
-
-
 def lstm_backward(da, caches):
     """Backpropagate through the whole LSTM sequence.
 
@@ -134,11 +86,15 @@ def lstm_backward(da, caches):
     gradients -- python dictionary containing:
         dx (n_x, m, T_x), da0 (n_a, m),
         dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
+
+    Its gradient check: tests/test_lstm.py::test_lstm_backward_matches_numerical_gradient.
     """
-    cell_caches, x, da = check_gated_backward(da, caches, check_lstm_cell_cache, "lstm_forward")
-    dtype = da.dtype
+    da, caches = checked_sequence_gradients(da, caches, check_lstm_cell_cache, "lstm_forward")
+
+    cell_caches, x = caches
     n_x, m, T_x = x.shape
     n_a = da.shape[0]
+    dtype = da.dtype
 
     dx = np.zeros((n_x, m, T_x), dtype=dtype)
     gradients = {"dW" + g: np.zeros((n_a, n_a + n_x), dtype=dtype) for g in LSTM_GATES}
@@ -171,11 +127,15 @@ def gru_backward(da, caches):
     gradients -- python dictionary containing:
         dx (n_x, m, T_x), da0 (n_a, m),
         dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
+
+    Its gradient check: tests/test_gru.py::test_gru_backward_matches_numerical_gradient.
     """
-    cell_caches, x, da = check_gated_backward(da, caches, check_gru_cell_cache, "gru_forward")
-    dtype = da.dtype
+    da, caches = checked_sequence_gradients(da, caches, check_gru_cell_cache, "gru_forward")
+
+    cell_caches, x = caches
     n_x, m, T_x = x.shape
     n_a = da.shape[0]
+    dtype = da.dtype
 
     dx = np.zeros((n_x, m, T_x), dtype=dtype)
     gradients = {"dW" + g: np.zeros((n_a, n_a + n_x), dtype=dtype) for g in GRU_GATES}

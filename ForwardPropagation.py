@@ -6,42 +6,12 @@ backward pass. lstm_forward and gru_forward (the vanishing-gradient chapter)
 do the same with the cells of LSTM_UNIT_CELL.py and GRU_UNIT_CELL.py. Dimension letters as in RNN_UNIT_CELL.py:
 n_x inputs, n_a hidden units, n_y classes, m examples, T_x time steps.
 """
-from functools import partial
-
 import numpy as np
 
 from GRU_UNIT_CELL import GRU_GATES, gru_cell_forward
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
-from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
-from validation import arguments_checked, cast, check_array, check_dims, check_gated_parameters, check_shape, \
-    gate_keys, result_dtype
-
-
-def check_sequence(x, a0, parameters, check_cell_parameters, keys):
-    """Check the arguments of a forward pass over a sequence, once for every step.
-
-    Arguments:
-    x -- inputs, must be (n_x, m, T_x) with T_x >= 1
-    a0 -- initial hidden state, must be (n_a, m)
-    parameters -- the cell's parameters dict
-    check_cell_parameters -- function(parameters, n_x) -> dims, e.g. check_rnn_parameters
-    keys -- the parameter names, for the dtype
-
-    Returns:
-    dims -- dict of the sizes n_x, n_a, n_y, m
-    dtype -- the dtype to compute in (see validation.result_dtype); the caller
-             converts its arguments with validation.cast(dtype, ...) before computing
-    """
-    check_array("x", x, 3)
-    check_array("a0", a0, 2)
-    n_x, m, T_x = x.shape
-    if T_x == 0:
-        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
-    check_dims({"n_x": n_x, "m": m}, f"x has shape {x.shape}")
-    dims = check_cell_parameters(parameters, n_x=n_x)
-    dims["m"] = m
-    check_shape("a0", a0, ("n_a", "m"), dims)
-    return dims, result_dtype(x, a0, *(parameters[key] for key in keys))
+from RNN_UNIT_CELL import rnn_cell_forward
+from validation import arguments_checked, check_sequence, checked_sequence_arguments, gate_keys  # noqa: F401
 
 
 def rnn_forward(x, a0, parameters):
@@ -61,11 +31,15 @@ def rnn_forward(x, a0, parameters):
     a -- hidden states of every time step, shape (n_a, m, T_x)
     y_pred -- predictions of every time step, shape (n_y, m, T_x)
     caches -- tuple (list of the T_x cell caches, x), what rnn_backward needs
+
+    The first line checks the arguments once for every step and converts them
+    to one dtype; the cells then skip their own checks (arguments_checked).
     """
-    dims, dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)
-    x, a0, parameters = cast(dtype, (x, a0, parameters))    # every step computes in one dtype
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters)
+
     n_x, m, T_x = x.shape
-    n_a, n_y = dims["n_a"], dims["n_y"]
+    n_a, n_y = a0.shape[0], parameters["Wya"].shape[0]
+    dtype = x.dtype
 
     a = np.zeros((n_a, m, T_x), dtype=dtype)
     y_pred = np.zeros((n_y, m, T_x), dtype=dtype)
@@ -97,11 +71,11 @@ def lstm_forward(x, a0, parameters):
     c -- cell states of every step, shape (n_a, m, T_x)
     caches -- tuple (list of the T_x cell caches, x), what lstm_backward needs
     """
-    dims, dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=LSTM_GATES),
-                                 gate_keys(LSTM_GATES))
-    x, a0, parameters = cast(dtype, (x, a0, parameters))
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, gates=LSTM_GATES)
+
     n_x, m, T_x = x.shape
-    n_a, n_y = dims["n_a"], dims["n_y"]
+    n_a, n_y = a0.shape[0], parameters["Wy"].shape[0]
+    dtype = x.dtype
 
     a = np.zeros((n_a, m, T_x), dtype=dtype)
     c = np.zeros((n_a, m, T_x), dtype=dtype)
@@ -134,11 +108,11 @@ def gru_forward(x, a0, parameters):
     y_pred -- predictions of every step, shape (n_y, m, T_x)
     caches -- tuple (list of the T_x cell caches, x), what gru_backward needs
     """
-    dims, dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=GRU_GATES),
-                                 gate_keys(GRU_GATES))
-    x, a0, parameters = cast(dtype, (x, a0, parameters))
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, gates=GRU_GATES)
+
     n_x, m, T_x = x.shape
-    n_a, n_y = dims["n_a"], dims["n_y"]
+    n_a, n_y = a0.shape[0], parameters["Wy"].shape[0]
+    dtype = x.dtype
 
     a = np.zeros((n_a, m, T_x), dtype=dtype)
     y_pred = np.zeros((n_y, m, T_x), dtype=dtype)

@@ -32,8 +32,7 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import cast, check_array, check_cache, check_dims, check_gated_parameters, check_shape, \
-    checks_wanted, gate_keys, result_dtype
+from validation import check_cache, checked_cell_arguments, checked_cell_gradients, gate_keys
 
 GRU_GATES = "ruc"
 
@@ -54,18 +53,10 @@ def gru_cell_forward(xt, a_prev, parameters):
     yt_pred -- prediction, shape (n_y, m)
     cache -- tuple (a_next, a_prev, xt, rt, ut, cct, parameters)
 
-    The arguments are checked first, except when gru_forward calls it (it has
-    checked the whole sequence once; see validation.arguments_checked).
+    The first line checks the arguments and converts them to one dtype, except
+    inside gru_forward: it has checked the whole sequence once (see validation.arguments_checked).
     """
-    if checks_wanted():
-        check_array("xt", xt, 2)
-        check_array("a_prev", a_prev, 2)
-        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
-        dims = check_gated_parameters(parameters, GRU_GATES, n_x=xt.shape[0])
-        dims["m"] = xt.shape[1]
-        check_shape("a_prev", a_prev, ("n_a", "m"), dims)
-        dtype = result_dtype(xt, a_prev, *(parameters[key] for key in gate_keys(GRU_GATES)))
-        xt, a_prev, parameters = cast(dtype, (xt, a_prev, parameters))
+    xt, a_prev, parameters = checked_cell_arguments(xt, a_prev, parameters, gates=GRU_GATES)
 
     p = parameters
     concat = np.concatenate((a_prev, xt), axis=0)
@@ -76,11 +67,6 @@ def gru_cell_forward(xt, a_prev, parameters):
     yt_pred = softmax(np.dot(p["Wy"], a_next) + p["by"])
     cache = (a_next, a_prev, xt, rt, ut, cct, parameters)
     return a_next, yt_pred, cache
-
-
-def check_gru_cell_cache(cache):
-    """Check that `cache` is the tuple gru_cell_forward returns; give its a_next."""
-    return check_cache(cache, 7, "gru_cell_forward", input_index=2, keys=gate_keys(GRU_GATES)[:-2])
 
 
 def gru_cell_backward(da_next, cache):
@@ -95,14 +81,11 @@ def gru_cell_backward(da_next, cache):
         dxt (n_x, m), da_prev (n_a, m),
         dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
 
-    The arguments are checked first, except when gru_backward calls it.
+    Its gradient check: tests/test_gru.py::test_gru_cell_backward_matches_numerical_gradient.
+    The first line checks the arguments and converts them to one dtype, except
+    inside gru_backward (it has done both).
     """
-    if checks_wanted():
-        a_next = check_gru_cell_cache(cache)
-        check_array("da_next", da_next, 2)
-        check_shape("da_next", da_next, ("n_a", "m"), {"n_a": a_next.shape[0], "m": a_next.shape[1]})
-        dtype = result_dtype(da_next, *cache[:-1], *(cache[-1]["W" + g] for g in GRU_GATES))
-        da_next, cache = cast(dtype, (da_next, cache))
+    da_next, cache = checked_cell_gradients(da_next, cache, check_cell_cache=check_gru_cell_cache)
 
     a_next, a_prev, xt, rt, ut, cct, p = cache
     n_a = a_next.shape[0]
@@ -124,3 +107,10 @@ def gru_cell_backward(da_next, cache):
             "dWr": np.dot(drt, concat.T), "dbr": drt.sum(axis=1, keepdims=True),
             "dWu": np.dot(dut, concat.T), "dbu": dut.sum(axis=1, keepdims=True),
             "dWc": np.dot(dcct, concat_r.T), "dbc": dcct.sum(axis=1, keepdims=True)}
+
+
+# ---------------------------------------------------------------- the cache, for the argument checks
+
+def check_gru_cell_cache(cache):
+    """Check that `cache` is the tuple gru_cell_forward returns; give its a_next."""
+    return check_cache(cache, 7, "gru_cell_forward", input_index=2, keys=gate_keys(GRU_GATES)[:-2])

@@ -19,8 +19,7 @@ Dimension letters as in RNN_UNIT_CELL.py (n_x, n_a, n_y, m).
 import numpy as np
 
 from rnn_utils import sigmoid, softmax, tanh
-from validation import cast, check_array, check_cache, check_dims, check_gated_parameters, check_shape, \
-    checks_wanted, gate_keys, result_dtype
+from validation import check_cache, checked_cell_arguments, checked_cell_gradients, gate_keys
 
 LSTM_GATES = "fico"
 
@@ -43,20 +42,10 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     yt_pred -- prediction, shape (n_y, m)
     cache -- tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
 
-    The arguments are checked first, except when lstm_forward calls it (it has
-    checked the whole sequence once; see validation.arguments_checked).
+    The first line checks the arguments and converts them to one dtype, except
+    inside lstm_forward: it has checked the whole sequence once (see validation.arguments_checked).
     """
-    if checks_wanted():
-        check_array("xt", xt, 2)
-        check_array("a_prev", a_prev, 2)
-        check_array("c_prev", c_prev, 2)
-        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
-        dims = check_gated_parameters(parameters, LSTM_GATES, n_x=xt.shape[0])
-        dims["m"] = xt.shape[1]
-        check_shape("a_prev", a_prev, ("n_a", "m"), dims)
-        check_shape("c_prev", c_prev, ("n_a", "m"), dims)
-        dtype = result_dtype(xt, a_prev, c_prev, *(parameters[key] for key in gate_keys(LSTM_GATES)))
-        xt, a_prev, c_prev, parameters = cast(dtype, (xt, a_prev, c_prev, parameters))
+    xt, a_prev, c_prev, parameters = checked_cell_arguments(xt, a_prev, c_prev, parameters, gates=LSTM_GATES)
 
     p = parameters
     concat = np.concatenate((a_prev, xt), axis=0)       # [a_prev; xt], (n_a + n_x, m)
@@ -69,11 +58,6 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     yt_pred = softmax(np.dot(p["Wy"], a_next) + p["by"])
     cache = (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
     return a_next, c_next, yt_pred, cache
-
-
-def check_lstm_cell_cache(cache):
-    """Check that `cache` is the tuple lstm_cell_forward returns; give its a_next."""
-    return check_cache(cache, 10, "lstm_cell_forward", input_index=8, keys=gate_keys(LSTM_GATES)[:-2])
 
 
 def lstm_cell_backward(da_next, dc_next, cache):
@@ -93,16 +77,11 @@ def lstm_cell_backward(da_next, dc_next, cache):
         dxt (n_x, m), da_prev (n_a, m), dc_prev (n_a, m),
         dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
 
-    The arguments are checked first, except when lstm_backward calls it.
+    Its gradient check: tests/test_lstm.py::test_lstm_cell_backward_matches_numerical_gradient.
+    The first line checks the arguments and converts them to one dtype, except
+    inside lstm_backward (it has done both).
     """
-    if checks_wanted():
-        a_next = check_lstm_cell_cache(cache)
-        dims = {"n_a": a_next.shape[0], "m": a_next.shape[1]}
-        for name, value in (("da_next", da_next), ("dc_next", dc_next)):
-            check_array(name, value, 2)
-            check_shape(name, value, ("n_a", "m"), dims)
-        dtype = result_dtype(da_next, dc_next, *cache[:-1], *(cache[-1]["W" + g] for g in LSTM_GATES))
-        da_next, dc_next, cache = cast(dtype, (da_next, dc_next, cache))
+    da_next, dc_next, cache = checked_cell_gradients(da_next, dc_next, cache, check_cell_cache=check_lstm_cell_cache)
 
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     n_a = a_next.shape[0]
@@ -126,3 +105,10 @@ def lstm_cell_backward(da_next, dc_next, cache):
     gradients["dxt"] = dconcat[n_a:]
     gradients["dc_prev"] = dc_prev
     return gradients
+
+
+# ---------------------------------------------------------------- the cache, for the argument checks
+
+def check_lstm_cell_cache(cache):
+    """Check that `cache` is the tuple lstm_cell_forward returns; give its a_next."""
+    return check_cache(cache, 10, "lstm_cell_forward", input_index=8, keys=gate_keys(LSTM_GATES)[:-2])

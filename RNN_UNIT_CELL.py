@@ -18,45 +18,8 @@ Every vector is a column; a batch of m examples is m columns side by side.
 import numpy as np
 
 from rnn_utils import softmax, tanh
-from validation import agreed_size, cast, check_array, check_cache, check_dims, check_parameters, check_shape, \
-    checks_wanted, result_dtype
-
-RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")
-RNN_STATE_KEYS = ("Wax", "Waa", "ba")      # what the hidden states need: no output layer
-
-
-def check_rnn_parameters(parameters, n_x, output_layer=True):
-    """Check the RNN's parameters dict and return its dimensions.
-
-    Arguments:
-    parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
-                  Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
-    n_x -- number of input features, read from the input
-    output_layer -- False to check only what the hidden states need
-                    (Wax, Waa, ba; RNN_STATE_KEYS): Wya and by may be absent
-
-    Returns:
-    dims -- dict with the sizes "n_x", "n_a" and, with the output layer, "n_y"
-
-    Raises TypeError, KeyError or ValueError (see validation.py).
-    """
-    keys = RNN_PARAMETER_KEYS if output_layer else RNN_STATE_KEYS
-    check_parameters(parameters, keys)
-    for key in keys:
-        check_array(key, parameters[key], 2)
-    # n_a and n_y are what most of the arrays holding them say (Waa's rows first), so
-    # the one array that disagrees is the one named; n_x comes from the input.
-    p = parameters
-    n_a_sources = [p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0], p["ba"].shape[0]]
-    dims = {"n_x": n_x, "n_a": agreed_size(n_a_sources + ([p["Wya"].shape[1]] if output_layer else []))}
-    check_shape("Waa", parameters["Waa"], ("n_a", "n_a"), dims)
-    check_shape("Wax", parameters["Wax"], ("n_a", "n_x"), dims)
-    check_shape("ba", parameters["ba"], ("n_a", 1), dims)
-    if output_layer:
-        dims["n_y"] = agreed_size([p["Wya"].shape[0], p["by"].shape[0]])
-        check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
-        check_shape("by", parameters["by"], ("n_y", 1), dims)
-    return dims
+from validation import RNN_PARAMETER_KEYS, RNN_STATE_KEYS, check_cache, check_rnn_parameters, \
+    checked_cell_arguments, checked_cell_gradients  # noqa: F401 (the keys and check_rnn_parameters: for others)
 
 
 def rnn_cell_forward(xt, a_prev, parameters):
@@ -77,19 +40,11 @@ def rnn_cell_forward(xt, a_prev, parameters):
     yt_pred -- prediction at time step t, shape (n_y, m)
     cache -- tuple (a_next, a_prev, xt, parameters), what rnn_cell_backward needs
 
-    The arguments are checked first and converted to the computation's dtype
-    (validation.py's policy), except when rnn_forward calls it: that has done
-    both for the whole sequence once (see validation.arguments_checked).
+    The first line checks the arguments and converts them to the dtype of the
+    computation (validation.py's policy); inside rnn_forward it gives them back
+    as they are: the pass has checked the whole sequence once.
     """
-    if checks_wanted():
-        check_array("xt", xt, 2)
-        check_array("a_prev", a_prev, 2)
-        check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
-        dims = check_rnn_parameters(parameters, n_x=xt.shape[0])
-        dims["m"] = xt.shape[1]
-        check_shape("a_prev", a_prev, ("n_a", "m"), dims)
-        dtype = result_dtype(xt, a_prev, *(parameters[key] for key in RNN_PARAMETER_KEYS))
-        xt, a_prev, parameters = cast(dtype, (xt, a_prev, parameters))
+    xt, a_prev, parameters = checked_cell_arguments(xt, a_prev, parameters)
 
     Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
     ba, by = parameters["ba"], parameters["by"]
@@ -98,11 +53,6 @@ def rnn_cell_forward(xt, a_prev, parameters):
     yt_pred = softmax(np.dot(Wya, a_next) + by)
     cache = (a_next, a_prev, xt, parameters)
     return a_next, yt_pred, cache
-
-
-def check_rnn_cell_cache(cache):
-    """Check that `cache` is the tuple (a_next, a_prev, xt, parameters); give its a_next."""
-    return check_cache(cache, 4, "rnn_cell_forward", input_index=2, keys=("Wax", "Waa"))
 
 
 def rnn_cell_backward(da_next, cache):
@@ -124,16 +74,11 @@ def rnn_cell_backward(da_next, cache):
         dWaa -- gradient with respect to Waa, shape (n_a, n_a)
         dba -- gradient with respect to ba, shape (n_a, 1)
 
-    The arguments are checked first and converted to the computation's dtype,
-    except when rnn_backward calls it (it has done both).
+    Its gradient check: tests/test_rnn_gradients.py::test_rnn_cell_backward_matches_numerical_gradient.
+    The first line checks the arguments and converts them to one dtype, except
+    inside rnn_backward (it has done both).
     """
-    if checks_wanted():
-        a_next = check_rnn_cell_cache(cache)
-        check_array("da_next", da_next, 2)
-        check_shape("da_next", da_next, ("n_a", "m"),
-                    {"n_a": a_next.shape[0], "m": a_next.shape[1]})
-        dtype = result_dtype(da_next, *cache[:3], cache[3]["Wax"], cache[3]["Waa"])
-        da_next, cache = cast(dtype, (da_next, cache))
+    da_next, cache = checked_cell_gradients(da_next, cache, check_cell_cache=check_rnn_cell_cache)
 
     a_next, a_prev, xt, parameters = cache
     Wax, Waa = parameters["Wax"], parameters["Waa"]
@@ -146,3 +91,10 @@ def rnn_cell_backward(da_next, cache):
     dba = dz.sum(axis=1, keepdims=True)      # ba was broadcast over m columns, so sum them
 
     return {"dxt": dxt, "da_prev": da_prev, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+# ---------------------------------------------------------------- the cache, for the argument checks
+
+def check_rnn_cell_cache(cache):
+    """Check that `cache` is the tuple (a_next, a_prev, xt, parameters); give its a_next."""
+    return check_cache(cache, 4, "rnn_cell_forward", input_index=2, keys=("Wax", "Waa"))

@@ -40,16 +40,13 @@ and dx are transposed views, a a view of the cache (copy it before editing it).
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
 n_y classes, m examples, T_x time steps.
 """
-from functools import partial
-
 import numpy as np
 
 import memory_pool
-from ForwardPropagation import check_sequence, gate_keys
 from GRU_UNIT_CELL import GRU_GATES
-from validation import check_array, check_gated_parameters, check_shape, result_dtype
-from VectorizedRNN import (check_vectorized_cache, columns_as_sequence, gradients_as_rows, input_weights,
-                           inputs_as_columns, rows_as_sequence, rows_by_gate, softmax_output)
+from validation import checked_sequence_arguments, checked_vectorized_gradients, gate_keys
+from VectorizedRNN import (columns_as_sequence, gradients_as_rows, input_weights, inputs_as_columns,
+                           rows_as_sequence, rows_by_gate, softmax_output)
 
 GRU_STATE_KEYS = tuple(gate_keys(GRU_GATES)[:-2])      # the gates' W and b: no output layer
 
@@ -86,16 +83,16 @@ def gru_states_vectorized(x, a0, parameters):
     a -- hidden states of every step, shape (n_a, m, T_x) (a view of the cache)
     cache -- tuple (X, S, RA, GATES, parameters) for gru_backward_vectorized (see above)
     """
-    dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=GRU_GATES,
-                                                      output_layer=False), GRU_STATE_KEYS)[1]
-    return _gru_states(x, a0, parameters, dtype)
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, gates=GRU_GATES, output_layer=False)
+    return _gru_states(x, a0, parameters)
 
 
-def _gru_states(x, a0, parameters, dtype):
-    """gru_states_vectorized without the argument checks (its callers have made them)."""
+def _gru_states(x, a0, parameters):
+    """gru_states_vectorized after the argument checks: x, a0 and the gates' parameters in one dtype."""
     n_x, m, T_x = x.shape
     n_a = a0.shape[0]
-    p = {key: parameters[key].astype(dtype, copy=False) for key in GRU_STATE_KEYS}
+    dtype = x.dtype
+    p = {key: parameters[key] for key in GRU_STATE_KEYS}
     recurrent, inputs, biases = stacked_weights(p, n_a, halve_sigmoid_gates=True)
     ru_recurrent_T = np.ascontiguousarray(recurrent[:2 * n_a].T)    # rows: W a_prev becomes a_prev W^T
     c_recurrent_T = np.ascontiguousarray(recurrent[2 * n_a:].T)
@@ -147,11 +144,11 @@ def gru_forward_vectorized(x, a0, parameters):
     y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
     cache -- tuple for gru_backward_vectorized, as gru_states_vectorized's
     """
-    dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=GRU_GATES),
-                           gate_keys(GRU_GATES))[1]
-    a, cache = _gru_states(x, a0, parameters, dtype)
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, gates=GRU_GATES)
+
+    a, cache = _gru_states(x, a0, parameters)
     m = x.shape[1]
-    Y = softmax_output(cache[1][m:], parameters["Wy"], parameters["by"], dtype)
+    Y = softmax_output(cache[1][m:], parameters["Wy"], parameters["by"], x.dtype)
     return a, columns_as_sequence(Y, m), cache
 
 
@@ -166,16 +163,18 @@ def gru_backward_vectorized(da, cache):
     Returns:
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWr, dWu, dWc, each (n_a, n_a + n_x), dbr, dbu, dbc, each (n_a, 1)
+
+    Its gradient check: tests/test_vectorized_gated.py::test_gradients_match_numerical_gradients
+    (the parameter gru of that test). The first line checks the arguments, the cache's
+    buffers against each other included, and converts them to one dtype.
     """
-    *buffers, p, dims = check_vectorized_cache(cache, ('X', 'S', 'RA', 'GATES'), "gru_forward_vectorized or gru_states_vectorized",
-                                               [("W" + g, ("n_a", "n_a + n_x")) for g in "ruc"])
-    X, S, RA, GATES = buffers
-    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
-    check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), dims)
-    dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as gru_backward
-    X, S, RA, GATES = (buffer.astype(dtype, copy=False) for buffer in (X, S, RA, GATES))
-    recurrent, inputs, _ = stacked_weights({k: w.astype(dtype, copy=False) for k, w in p.items()}, n_a)
+    da, cache = checked_vectorized_gradients(da, cache, **GRU_CACHE)
+
+    X, S, RA, GATES, p = cache
+    n_a, m, T_x = da.shape
+    n_x = X.shape[0] - 1
+    dtype = da.dtype
+    recurrent, inputs, _ = stacked_weights(p, n_a)
     ru_recurrent, c_recurrent = np.ascontiguousarray(recurrent[:2 * n_a]), np.ascontiguousarray(recurrent[2 * n_a:])
     ru_columns, c_columns = slice(0, 2 * n_a), slice(2 * n_a, 3 * n_a)   # of DG
 
@@ -225,3 +224,13 @@ def gru_backward_vectorized(da, cache):
         gradients["dW" + gate] = np.concatenate((dW_recurrent[rows], dW_inputs[rows, :n_x]), axis=1)
         gradients["db" + gate] = dW_inputs[rows, n_x:].copy()
     return gradients
+
+
+# ---------------------------------------------------------------- the cache, for the argument checks
+
+# What gru_backward_vectorized finds in the cache: the buffers and the shapes the sizes of X and S give
+# them, the forwards that make them, the weights it reads.
+GRU_CACHE = dict(buffers=("X", "S", "RA", "GATES"),
+                 shapes={"RA": ("T_x * m", "n_a"), "GATES": ("T_x", 3, "m", "n_a")},
+                 produced_by="gru_forward_vectorized or gru_states_vectorized",
+                 weights=[("W" + g, ("n_a", "n_a + n_x")) for g in GRU_GATES])

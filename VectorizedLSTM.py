@@ -64,16 +64,13 @@ before editing them in place.
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
 n_y classes, m examples, T_x time steps.
 """
-from functools import partial
-
 import numpy as np
 
 import memory_pool
-from ForwardPropagation import check_sequence, gate_keys
 from LSTM_UNIT_CELL import LSTM_GATES
-from validation import check_array, check_gated_parameters, check_shape, result_dtype
-from VectorizedRNN import (check_vectorized_cache, columns_as_sequence, gradients_as_rows, input_weights,
-                           inputs_as_columns, rows_as_sequence, rows_by_gate, softmax_output)
+from validation import checked_sequence_arguments, checked_vectorized_gradients, gate_keys
+from VectorizedRNN import (columns_as_sequence, gradients_as_rows, input_weights, inputs_as_columns,
+                           rows_as_sequence, rows_by_gate, softmax_output)
 
 STACK = "fioc"                 # order of the gate blocks in the stacked matrices: the sigmoid gates first
 SIGMOID_GATES = 3              # how many of them are sigmoids (f, i, o); the last block, c, is a tanh
@@ -113,16 +110,16 @@ def lstm_states_vectorized(x, a0, parameters):
     c -- cell states of every step, shape (n_a, m, T_x) (a view of the cache)
     cache -- tuple (X, S, C, TC, GATES, parameters) for lstm_backward_vectorized (see above)
     """
-    dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=LSTM_GATES,
-                                                      output_layer=False), LSTM_STATE_KEYS)[1]
-    return _lstm_states(x, a0, parameters, dtype)
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, gates=LSTM_GATES, output_layer=False)
+    return _lstm_states(x, a0, parameters)
 
 
-def _lstm_states(x, a0, parameters, dtype):
-    """lstm_states_vectorized without the argument checks (its callers have made them)."""
+def _lstm_states(x, a0, parameters):
+    """lstm_states_vectorized after the argument checks: x, a0 and the gates' parameters in one dtype."""
     n_x, m, T_x = x.shape
     n_a = a0.shape[0]
-    p = {key: parameters[key].astype(dtype, copy=False) for key in LSTM_STATE_KEYS}
+    dtype = x.dtype
+    p = {key: parameters[key] for key in LSTM_STATE_KEYS}
     recurrent, inputs, biases = stacked_weights(p, n_a, halve_sigmoid_gates=True)
     recurrent_T = np.ascontiguousarray(recurrent.T)       # rows: W a_prev becomes a_prev W^T
 
@@ -176,11 +173,11 @@ def lstm_forward_vectorized(x, a0, parameters):
     c -- cell states of every step, shape (n_a, m, T_x) (a view of the cache)
     cache -- tuple for lstm_backward_vectorized, as lstm_states_vectorized's
     """
-    dtype = check_sequence(x, a0, parameters, partial(check_gated_parameters, gates=LSTM_GATES),
-                           gate_keys(LSTM_GATES))[1]
-    a, c, cache = _lstm_states(x, a0, parameters, dtype)
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, gates=LSTM_GATES)
+
+    a, c, cache = _lstm_states(x, a0, parameters)
     m = x.shape[1]
-    Y = softmax_output(cache[1][m:], parameters["Wy"], parameters["by"], dtype)
+    Y = softmax_output(cache[1][m:], parameters["Wy"], parameters["by"], x.dtype)
     return a, columns_as_sequence(Y, m), c, cache
 
 
@@ -195,16 +192,18 @@ def lstm_backward_vectorized(da, cache):
     Returns:
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWf, dWi, dWc, dWo, each (n_a, n_a + n_x), dbf, dbi, dbc, dbo, each (n_a, 1)
+
+    Its gradient check: tests/test_vectorized_gated.py::test_gradients_match_numerical_gradients
+    (the parameter lstm of that test). The first line checks the arguments, the cache's
+    buffers against each other included, and converts them to one dtype.
     """
-    *buffers, p, dims = check_vectorized_cache(cache, ('X', 'S', 'C', 'TC', 'GATES'), "lstm_forward_vectorized or lstm_states_vectorized",
-                                               [("W" + g, ("n_a", "n_a + n_x")) for g in "fico"])
-    X, S, C, TC, GATES = buffers
-    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
-    check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), dims)
-    dtype = result_dtype(da, S)        # float64 da on a float32 forward computes in float64, as lstm_backward
-    X, S, C, TC, GATES = (buffer.astype(dtype, copy=False) for buffer in (X, S, C, TC, GATES))
-    recurrent, inputs, _ = stacked_weights({k: w.astype(dtype, copy=False) for k, w in p.items()}, n_a)
+    da, cache = checked_vectorized_gradients(da, cache, **LSTM_CACHE)
+
+    X, S, C, TC, GATES, p = cache
+    n_a, m, T_x = da.shape
+    n_x = X.shape[0] - 1
+    dtype = da.dtype
+    recurrent, inputs, _ = stacked_weights(p, n_a)
 
     DA = gradients_as_rows(da, dtype)  # da<t> as rows; the carried gradient is added in place
     DG = memory_pool.empty((T_x * m, 4 * n_a), dtype)     # gradient of every gate's pre-activation, as rows
@@ -250,3 +249,13 @@ def lstm_backward_vectorized(da, cache):
         gradients["dW" + gate] = np.concatenate((dW_recurrent[rows], dW_inputs[rows, :n_x]), axis=1)
         gradients["db" + gate] = dW_inputs[rows, n_x:].copy()
     return gradients
+
+
+# ---------------------------------------------------------------- the cache, for the argument checks
+
+# What lstm_backward_vectorized finds in the cache: the buffers and the shapes the sizes of X and S give
+# them, the forwards that make them, the weights it reads.
+LSTM_CACHE = dict(buffers=("X", "S", "C", "TC", "GATES"),
+                  shapes={"C": ("(T_x + 1) * m", "n_a"), "TC": ("T_x * m", "n_a"), "GATES": ("T_x", 4, "m", "n_a")},
+                  produced_by="lstm_forward_vectorized or lstm_states_vectorized",
+                  weights=[("W" + g, ("n_a", "n_a + n_x")) for g in LSTM_GATES])

@@ -79,14 +79,10 @@ copy it first if you want to edit it.
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, n_a hidden units,
 n_y classes, m examples, T_x time steps.
 """
-from functools import partial
-
 import numpy as np
 
 import memory_pool
-from ForwardPropagation import check_sequence
-from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, RNN_STATE_KEYS, check_rnn_parameters
-from validation import check_array, check_not_forward_output, check_parameters, check_shape, result_dtype
+from validation import check_vectorized_cache, checked_sequence_arguments, checked_vectorized_gradients  # noqa: F401
 
 
 # ---------------------------------------------------------------- the layouts (shared with VectorizedLSTM/GRU.py)
@@ -206,16 +202,16 @@ def rnn_states_vectorized(x, a0, parameters):
              S ((T_x + 1) * m, n_a) the states a<0>, a<1>, ..., a<T_x> as rows;
              Wax, Waa, ba in the computation's dtype
     """
-    dtype = check_sequence(x, a0, parameters, partial(check_rnn_parameters, output_layer=False),
-                           RNN_STATE_KEYS)[1]
-    return _rnn_states(x, a0, parameters, dtype)
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters, output_layer=False)
+    return _rnn_states(x, a0, parameters)
 
 
-def _rnn_states(x, a0, parameters, dtype):
-    """rnn_states_vectorized without the argument checks (its callers have made them)."""
+def _rnn_states(x, a0, parameters):
+    """rnn_states_vectorized after the argument checks: x, a0 and the parameters in one dtype."""
     n_x, m, T_x = x.shape
     n_a = a0.shape[0]
-    p = {key: parameters[key].astype(dtype, copy=False) for key in RNN_STATE_KEYS}
+    dtype = x.dtype
+    p = {key: parameters[key] for key in ("Wax", "Waa", "ba")}     # the cache keeps what the backward needs
 
     X = inputs_as_columns(x, dtype)
     W_T = input_weights([p["Wax"]], [p["ba"]], dtype)     # [Wax | ba]^T
@@ -250,47 +246,11 @@ def rnn_forward_vectorized(x, a0, parameters):
     y_pred -- predictions of every step, shape (n_y, m, T_x) (a view)
     cache -- tuple (X, S, parameters) for rnn_backward_vectorized, as rnn_states_vectorized's
     """
-    dtype = check_sequence(x, a0, parameters, check_rnn_parameters, RNN_PARAMETER_KEYS)[1]
-    a, cache = _rnn_states(x, a0, parameters, dtype)    # the states, then the output layer of every step
-    Y = softmax_output(cache[1][x.shape[1]:], parameters["Wya"], parameters["by"], dtype)
+    x, a0, parameters = checked_sequence_arguments(x, a0, parameters)
+
+    a, cache = _rnn_states(x, a0, parameters)    # the states, then the output layer of every step
+    Y = softmax_output(cache[1][x.shape[1]:], parameters["Wya"], parameters["by"], x.dtype)
     return a, columns_as_sequence(Y, x.shape[1]), cache
-
-
-def check_vectorized_cache(cache, buffers=("X", "S"), produced_by="rnn_forward_vectorized or rnn_states_vectorized",
-                           weights=(("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a")))):
-    """Check a cache of the vectorized passes; give (its buffers..., parameters, sizes).
-
-    Arguments:
-    cache -- what the caller passed: the buffers, X and S first, then the parameters dict
-    buffers -- the names of the arrays before the parameters, e.g. ("X", "S") for the RNN
-    produced_by -- the forwards that make it, for the messages
-    weights -- (key, shape spec) of every weight the backward reads from the parameters
-
-    X has T_x * m columns and S (T_x + 1) * m rows, so S has m more rows than
-    X has columns: that is how m is read back, and why an X and an S of two
-    different calls (or an m of 0) cannot pass.
-
-    Returns:
-    the tuple (*buffers, parameters, dims), dims with n_x, n_a, m, T_x
-    """
-    check_not_forward_output(cache, produced_by)
-    if not isinstance(cache, tuple) or len(cache) != len(buffers) + 1:
-        raise TypeError(f"cache must be the tuple ({', '.join(buffers)}, parameters) returned by {produced_by}")
-    for name, buffer in zip(buffers, cache):
-        check_array(f"{name} in the cache", buffer, 2 if name in ("X", "S") else None)
-    X, S, p = cache[0], cache[1], cache[-1]
-    check_parameters(p, tuple(key for key, _ in weights))
-    m = S.shape[0] - X.shape[1]
-    if m < 1 or X.shape[1] % m:
-        raise ValueError(f"cache: X has {X.shape[1]} columns and S {S.shape[0]} rows, which no call of "
-                         f"{produced_by} makes (S has m >= 1 rows more than X has columns, "
-                         f"X has T_x * m): X and S of different calls?")
-    dims = {"n_x": X.shape[0] - 1, "n_a": S.shape[1], "m": m, "T_x": X.shape[1] // m}
-    dims["n_a + n_x"] = dims["n_a"] + dims["n_x"]
-    for key, spec in weights:
-        check_array(f"{key} in the cache", p[key], 2)
-        check_shape(f"{key} in the cache", p[key], spec, dims)
-    return (*cache, dims)
 
 
 def rnn_backward_vectorized(da, cache):
@@ -305,14 +265,18 @@ def rnn_backward_vectorized(da, cache):
     Returns:
     gradients -- python dictionary with dx (n_x, m, T_x) (a view), da0 (n_a, m) (a view),
                  dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1)
+
+    Its gradient check: tests/test_vectorized.py::test_gradients_match_numerical_gradients.
+    The first line checks the arguments and converts them to one dtype (a
+    float64 da on a float32 forward computes in float64, as rnn_backward).
     """
-    X, S, p, dims = check_vectorized_cache(cache)
-    n_x, n_a, m, T_x = dims["n_x"], dims["n_a"], dims["m"], dims["T_x"]
-    check_array("da", da, 3)
-    check_shape("da", da, ("n_a", "m", "T_x"), dims)
-    dtype = result_dtype(da, S, X, p["Wax"], p["Waa"])   # float64 da on a float32 forward: float64, as rnn_backward
-    X, S = X.astype(dtype, copy=False), S.astype(dtype, copy=False)
-    Wax, Waa = p["Wax"].astype(dtype, copy=False), p["Waa"].astype(dtype, copy=False)
+    da, cache = checked_vectorized_gradients(da, cache, **RNN_CACHE)
+
+    X, S, p = cache
+    n_a, m, T_x = da.shape
+    n_x = X.shape[0] - 1
+    dtype = da.dtype
+    Wax, Waa = p["Wax"], p["Waa"]
 
     DZ = gradients_as_rows(da, dtype)  # becomes dz<t> of every step, as rows like the states
     da_carried = np.zeros((m, n_a), dtype=dtype)
@@ -332,3 +296,10 @@ def rnn_backward_vectorized(da, cache):
     np.dot(np.ascontiguousarray(Wax.T), DZ.T, out=dx)  # as columns, step-major
     return {"dx": columns_as_sequence(dx, m), "da0": da_carried.T,
             "dWax": np.ascontiguousarray(dW[:, :n_x]), "dWaa": dWaa, "dba": dW[:, n_x:].copy()}
+
+
+# ---------------------------------------------------------------- the cache, for the argument checks
+
+# What rnn_backward_vectorized finds in the cache: the buffers, the forwards that make them, the weights it reads.
+RNN_CACHE = dict(buffers=("X", "S"), produced_by="rnn_forward_vectorized or rnn_states_vectorized",
+                 weights=(("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a"))))

@@ -62,6 +62,7 @@ a sequence, check_cache for a cache, Optimizers' check_step for an update).
 """
 import contextvars
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 
@@ -365,6 +366,304 @@ def check_gated_parameters(parameters, gates, n_x, output_layer=True):
         check_shape("Wy", parameters["Wy"], ("n_y", "n_a"), dims)
         check_shape("by", parameters["by"], ("n_y", 1), dims)
     return dims
+
+
+RNN_PARAMETER_KEYS = ("Wax", "Waa", "Wya", "ba", "by")      # the RNN's parameters (RNN_UNIT_CELL.py)
+RNN_STATE_KEYS = ("Wax", "Waa", "ba")      # what its hidden states need: no output layer
+STATE_NAMES = ("a_prev", "c_prev")         # a cell's states, in the order its forward takes them
+
+
+def check_rnn_parameters(parameters, n_x, output_layer=True):
+    """Check the RNN's parameters dict and return its dimensions.
+
+    Arguments:
+    parameters -- python dictionary with Wax (n_a, n_x), Waa (n_a, n_a),
+                  Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
+    n_x -- number of input features, read from the input
+    output_layer -- False to check only what the hidden states need
+                    (Wax, Waa, ba; RNN_STATE_KEYS): Wya and by may be absent
+
+    Returns:
+    dims -- dict with the sizes "n_x", "n_a" and, with the output layer, "n_y"
+
+    Raises TypeError, KeyError or ValueError (see the policy above).
+    """
+    keys = RNN_PARAMETER_KEYS if output_layer else RNN_STATE_KEYS
+    check_parameters(parameters, keys)
+    for key in keys:
+        check_array(key, parameters[key], 2)
+    # n_a and n_y are what most of the arrays holding them say (Waa's rows first), so
+    # the one array that disagrees is the one named; n_x comes from the input.
+    p = parameters
+    n_a_sources = [p["Waa"].shape[0], p["Waa"].shape[1], p["Wax"].shape[0], p["ba"].shape[0]]
+    dims = {"n_x": n_x, "n_a": agreed_size(n_a_sources + ([p["Wya"].shape[1]] if output_layer else []))}
+    check_shape("Waa", parameters["Waa"], ("n_a", "n_a"), dims)
+    check_shape("Wax", parameters["Wax"], ("n_a", "n_x"), dims)
+    check_shape("ba", parameters["ba"], ("n_a", 1), dims)
+    if output_layer:
+        dims["n_y"] = agreed_size([p["Wya"].shape[0], p["by"].shape[0]])
+        check_shape("Wya", parameters["Wya"], ("n_y", "n_a"), dims)
+        check_shape("by", parameters["by"], ("n_y", 1), dims)
+    return dims
+
+
+def parameter_check(gates, output_layer=True):
+    """The parameters check of a model and the names of its parameters.
+
+    Arguments:
+    gates -- the gate letters of a gated model ("fico" for the LSTM, "ruc" for
+             the GRU), None for the RNN
+    output_layer -- False for what the hidden states need only
+
+    Returns:
+    check -- function(parameters, n_x) -> dims (check_rnn_parameters or check_gated_parameters)
+    keys -- the names of the parameters it checks
+    """
+    if gates is None:
+        keys = RNN_PARAMETER_KEYS if output_layer else RNN_STATE_KEYS
+        return partial(check_rnn_parameters, output_layer=output_layer), keys
+    keys = gate_keys(gates) if output_layer else gate_keys(gates)[:-2]
+    return partial(check_gated_parameters, gates=gates, output_layer=output_layer), keys
+
+
+# ---------------------------------------------------------------------------
+# The one line at the top of each tutorial function: its arguments, checked
+# and converted to the dtype it computes in.
+# ---------------------------------------------------------------------------
+
+def checked_cell_arguments(xt, *arguments, gates=None):
+    """A cell forward's arguments, checked (the policy above) and converted to one dtype.
+
+    Arguments:
+    xt -- input at time step t, must be (n_x, m)
+    arguments -- the cell's states, each (n_a, m) (a_prev; for the LSTM a_prev
+                 and c_prev), then its parameters dict
+    gates -- the gate letters of a gated cell (LSTM_GATES, GRU_GATES), None for the RNN
+
+    Returns:
+    the tuple (xt, *states, parameters), every array in it in the computation's
+    dtype. Inside a pass (arguments_checked()) the arguments come back as they
+    are: the pass has checked and converted the whole sequence once.
+    """
+    if not checks_wanted():
+        return (xt, *arguments)
+    *states, parameters = arguments
+    names = STATE_NAMES[:len(states)]
+    check_array("xt", xt, 2)
+    for name, state in zip(names, states):
+        check_array(name, state, 2)
+    check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
+    check_model_parameters, keys = parameter_check(gates)
+    dims = check_model_parameters(parameters, n_x=xt.shape[0])
+    dims["m"] = xt.shape[1]
+    for name, state in zip(names, states):
+        check_shape(name, state, ("n_a", "m"), dims)
+    dtype = result_dtype(xt, *states, *(parameters[key] for key in keys))
+    return cast(dtype, (xt, *states, parameters))
+
+
+def checked_cell_gradients(*arguments, check_cell_cache):
+    """A cell backward's arguments, checked and converted to one dtype.
+
+    Arguments:
+    arguments -- the upstream gradients, each (n_a, m) (da_next; for the LSTM
+                 da_next and dc_next), then the cache of the cell's forward
+    check_cell_cache -- the cell's cache check (e.g. check_rnn_cell_cache), which gives a_next
+
+    Returns:
+    the tuple (*gradients, cache), every array in it in the computation's
+    dtype; as they are inside a pass (arguments_checked()).
+    """
+    if not checks_wanted():
+        return arguments
+    *gradients, cache = arguments
+    a_next = check_cell_cache(cache)
+    dims = {"n_a": a_next.shape[0], "m": a_next.shape[1]}
+    for name, gradient in zip(("da_next", "dc_next"), gradients):
+        check_array(name, gradient, 2)
+        check_shape(name, gradient, ("n_a", "m"), dims)
+    weights = (value for value in cache[-1].values() if isinstance(value, np.ndarray))
+    dtype = result_dtype(*gradients, *cache[:-1], *weights)
+    return cast(dtype, (*gradients, cache))
+
+
+def check_sequence(x, a0, parameters, check_cell_parameters, keys):
+    """Check the arguments of a forward pass over a sequence, once for every step.
+
+    Arguments:
+    x -- inputs, must be (n_x, m, T_x) with T_x >= 1
+    a0 -- initial hidden state, must be (n_a, m)
+    parameters -- the cell's parameters dict
+    check_cell_parameters -- function(parameters, n_x) -> dims, e.g. check_rnn_parameters
+    keys -- the parameter names, for the dtype
+
+    Returns:
+    dims -- dict of the sizes n_x, n_a, n_y, m
+    dtype -- the dtype to compute in (see result_dtype); the caller
+             converts its arguments with cast(dtype, ...) before computing
+    """
+    check_array("x", x, 3)
+    check_array("a0", a0, 2)
+    n_x, m, T_x = x.shape
+    if T_x == 0:
+        raise ValueError("x has T_x = 0 time steps: a sequence needs at least one")
+    check_dims({"n_x": n_x, "m": m}, f"x has shape {x.shape}")
+    dims = check_cell_parameters(parameters, n_x=n_x)
+    dims["m"] = m
+    check_shape("a0", a0, ("n_a", "m"), dims)
+    return dims, result_dtype(x, a0, *(parameters[key] for key in keys))
+
+
+def checked_sequence_arguments(x, a0, parameters, gates=None, output_layer=True):
+    """A forward pass's arguments, checked once for every step and converted to one dtype.
+
+    Arguments:
+    x -- inputs, must be (n_x, m, T_x) with T_x >= 1
+    a0 -- initial hidden state, must be (n_a, m)
+    parameters -- the model's parameters dict
+    gates -- the gate letters of a gated model (LSTM_GATES, GRU_GATES), None for the RNN
+    output_layer -- False for a pass that computes the hidden states only: the
+                    output layer's parameters may be absent, and the dict
+                    returned holds only what the states need
+
+    Returns:
+    x, a0, parameters -- in the computation's dtype (the same objects when they already are)
+    """
+    check_model_parameters, keys = parameter_check(gates, output_layer)
+    dtype = check_sequence(x, a0, parameters, check_model_parameters, keys)[1]
+    if not output_layer:
+        parameters = {key: parameters[key] for key in keys}
+    return cast(dtype, (x, a0, parameters))
+
+
+def check_sequence_caches(caches, check_cell_cache, produced_by):
+    """Check that `caches` is what a forward pass over a sequence returned; give (cell caches, x).
+
+    Arguments:
+    caches -- what the caller passed: must be (list of T_x cell caches, x)
+    check_cell_cache -- the cell's cache check, e.g. check_rnn_cell_cache
+    produced_by -- the forward's name, for the messages
+
+    The first cell cache is checked whole; every one must be a cell cache
+    whose a_next has the shape (n_a, m) of the first and the m of x, which
+    catches caches put together from calls on different batches.
+    """
+    check_not_forward_output(caches, produced_by, name="caches")
+    if not isinstance(caches, tuple) or len(caches) != 2 or not isinstance(caches[0], list):
+        raise TypeError(f"caches must be the tuple (list of cell caches, x) returned by {produced_by}")
+    cell_caches, x = caches
+    check_array("x in caches", x, 3)
+    if len(cell_caches) != x.shape[2] or not cell_caches:
+        raise ValueError(f"caches holds {len(cell_caches)} cell caches for an x of "
+                         f"{x.shape[2]} time steps; pass the caches returned by {produced_by}")
+    a1 = check_cell_cache(cell_caches[0])
+    expected = (a1.shape[0], x.shape[1])
+    length = len(cell_caches[0])
+    wrong = next((t for t, cell_cache in enumerate(cell_caches)
+                  if type(cell_cache) is not tuple or len(cell_cache) != length
+                  or getattr(cell_cache[0], "shape", None) != expected), None)
+    if wrong is not None:
+        t, cell_cache = wrong, cell_caches[wrong]
+        a_next = cell_cache[0] if isinstance(cell_cache, tuple) and cell_cache else None
+        got = a_next.shape if isinstance(a_next, np.ndarray) else type(cell_cache).__name__
+        raise ValueError(f"caches: the cell cache of step {t} has a_next {got}, expected (n_a, m) = {expected} "
+                         f"(from the first step and x in caches): caches of different calls of {produced_by}")
+    return cell_caches, x
+
+
+def checked_sequence_gradients(da, caches, check_cell_cache, produced_by):
+    """A backward pass's arguments, checked and converted to one dtype.
+
+    Arguments:
+    da -- upstream gradient of every hidden state, must be (n_a, m, T_x)
+    caches -- must be the (list of cell caches, x) returned by `produced_by`
+    check_cell_cache -- the cell's cache check, e.g. check_rnn_cell_cache
+    produced_by -- the forward's name, for the messages
+
+    Returns:
+    da, caches -- in the computation's dtype: a float64 da on a float32
+                  forward computes every step in float64 (the policy above)
+    """
+    cell_caches, x = check_sequence_caches(caches, check_cell_cache, produced_by)
+    a1 = cell_caches[0][0]
+    n_x, m, T_x = x.shape
+    check_array("da", da, 3)
+    check_shape("da", da, ("n_a", "m", "T_x"), {"n_a": a1.shape[0], "m": m, "T_x": T_x})
+    weights = (value for value in cell_caches[0][-1].values() if isinstance(value, np.ndarray))
+    dtype = result_dtype(da, a1, x, *weights)
+    if dtype != a1.dtype:
+        caches = cast(dtype, caches)
+    return cast(dtype, da), caches
+
+
+def check_vectorized_cache(cache, buffers=("X", "S"), produced_by="rnn_forward_vectorized or rnn_states_vectorized",
+                           weights=(("Wax", ("n_a", "n_x")), ("Waa", ("n_a", "n_a"))), shapes=None):
+    """Check a cache of the vectorized passes; give (its buffers..., parameters, sizes).
+
+    Arguments:
+    cache -- what the caller passed: the buffers, X and S first, then the parameters dict
+    buffers -- the names of the arrays before the parameters, e.g. ("X", "S") for the RNN
+    produced_by -- the forwards that make it, for the messages
+    weights -- (key, shape spec) of every weight the backward reads from the parameters
+    shapes -- dict from the name of every buffer after X and S to its shape spec,
+              in dimension letters and "T_x * m", "(T_x + 1) * m"
+
+    X (n_x + 1, T_x * m) has T_x * m columns and S ((T_x + 1) * m, n_a)
+    (T_x + 1) * m rows, so S has m more rows than X has columns: that is how
+    m is read back, and why an X and an S of two different calls (or an m of 0)
+    cannot pass. Every other buffer must have the shape these sizes give it
+    (one comparison each): a buffer of another call is named, not broadcast.
+
+    Returns:
+    the tuple (*buffers, parameters, dims), dims with n_x, n_a, m, T_x
+    """
+    check_not_forward_output(cache, produced_by)
+    if not isinstance(cache, tuple) or len(cache) != len(buffers) + 1:
+        raise TypeError(f"cache must be the tuple ({', '.join(buffers)}, parameters) returned by {produced_by}")
+    for name, buffer in zip(buffers, cache):
+        check_array(f"{name} in the cache", buffer, 2 if name in ("X", "S") else None)
+    X, S, p = cache[0], cache[1], cache[-1]
+    check_parameters(p, tuple(key for key, _ in weights))
+    m = S.shape[0] - X.shape[1]
+    if m < 1 or X.shape[1] % m:
+        raise ValueError(f"cache: X has {X.shape[1]} columns and S {S.shape[0]} rows, which no call of "
+                         f"{produced_by} makes (S has m >= 1 rows more than X has columns, "
+                         f"X has T_x * m): X and S of different calls?")
+    dims = {"n_x": X.shape[0] - 1, "n_a": S.shape[1], "m": m, "T_x": X.shape[1] // m}
+    dims["n_a + n_x"] = dims["n_a"] + dims["n_x"]
+    dims["T_x * m"], dims["(T_x + 1) * m"] = X.shape[1], S.shape[0]
+    for name, buffer in zip(buffers[2:], cache[2:-1]):
+        spec = (shapes or {}).get(name)
+        expected = tuple([dims.get(d, d) for d in spec]) if spec else buffer.shape
+        if buffer.shape != expected:
+            letters = "(" + ", ".join(str(d) for d in spec) + ")"
+            raise ValueError(f"{name} in the cache: expected shape {letters} = {expected} (from X and S in "
+                             f"the cache), got {buffer.shape}: the cache mixes arrays of different calls "
+                             f"of {produced_by}")
+    for key, spec in weights:
+        check_array(f"{key} in the cache", p[key], 2)
+        check_shape(f"{key} in the cache", p[key], spec, dims)
+    return (*cache, dims)
+
+
+def checked_vectorized_gradients(da, cache, **layout):
+    """A vectorized backward's arguments, checked and converted to one dtype.
+
+    Arguments:
+    da -- upstream gradient of every hidden state, must be (n_a, m, T_x)
+    cache -- must be the cache of the vectorized forward that `layout` describes
+    layout -- buffers, produced_by, weights, shapes: see check_vectorized_cache
+
+    Returns:
+    da, cache -- in the computation's dtype (a float64 da on a float32 forward
+                 computes in float64, as the tutorial's passes do)
+    """
+    *_, dims = check_vectorized_cache(cache, **layout)
+    check_array("da", da, 3)
+    check_shape("da", da, ("n_a", "m", "T_x"), dims)
+    weights = [cache[-1][key] for key, _ in layout.get("weights", (("Wax", None), ("Waa", None)))]
+    dtype = result_dtype(da, *cache[:-1], *weights)
+    return cast(dtype, (da, cache))
 
 
 def check_state_parameters(name, parameters, n_x):

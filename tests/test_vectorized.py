@@ -1,5 +1,6 @@
 """VectorizedRNN.py gives the tutorial's results, with the same errors and dtypes."""
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -145,3 +146,22 @@ def test_states_only_ignore_the_output_layer_but_check_the_rest():
         with pytest.raises(type(expected.value)) as got:
             rnn_states_vectorized(*args)
         assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("other_shape", [(3, 5, 2, 3, 2), (3, 4, 2, 2, 3), (3, 5, 2, 1, 3)])
+def test_a_cache_that_does_not_belong_with_its_gradient_is_named_with_both_shapes(other_shape):
+    """The gradient of another call, or a cache whose X and S come from two calls: a ValueError naming it."""
+    x, a0, parameters, da = random_rnn(3, 5, 2, 2, 3, seed=4)               # m = 2, T_x = 3
+    cache = rnn_forward_vectorized(x, a0, parameters)[2]
+    x2, a2, parameters2, da2 = random_rnn(*other_shape, seed=5)
+    other = rnn_forward_vectorized(x2, a2, parameters2)[2]
+    with pytest.raises(ValueError, match=r"da: expected shape \(n_a, m, T_x\) = \(5, 2, 3\), got " +
+                       re.escape(str(da2.shape))):
+        rnn_backward_vectorized(da2, cache)
+    if other_shape[1] != 5:            # the weights of a model with another n_a
+        with pytest.raises(ValueError, match=r"Wax in the cache: expected shape \(n_a, n_x\) = \(5, 3\), got \(4, 3\)"):
+            rnn_backward_vectorized(da, cache[:2] + (other[2],))
+    else:                              # S of another call: its rows and X's columns give another m, or none
+        with pytest.raises(ValueError, match=r"cache: X has 6 columns and S \d+ rows|"
+                                             r"da: expected shape \(n_a, m, T_x\) = \(5, 3, 2\), got \(5, 2, 3\)"):
+            rnn_backward_vectorized(da, (cache[0], other[1], cache[2]))

@@ -1,5 +1,6 @@
 """VectorizedLSTM.py and VectorizedGRU.py give the tutorial passes' results, with the same errors and dtypes."""
 import itertools
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -199,3 +200,30 @@ def test_results_kept_from_one_call_survive_the_next_calls(model):
         del later, later_cache, later_gradients, new
     for array, copy in zip(kept, copies):
         np.testing.assert_array_equal(array, copy)
+
+
+CACHE_BUFFERS = {"lstm": ("X", "S", "C", "TC", "GATES"), "gru": ("X", "S", "RA", "GATES")}
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("other_shape", [(3, 5, 2, 3, 2), (3, 4, 2, 2, 3), (3, 5, 2, 1, 3)])
+def test_a_cache_that_does_not_belong_with_its_gradient_is_named_with_both_shapes(model, other_shape):
+    """A buffer of the cache from a call at another shape: a ValueError naming it, never a broadcast."""
+    net = MODELS[model]
+    x, a0, parameters, da = random_gated(net.gates, 3, 5, 2, 2, 3, seed=4)   # m = 2, T_x = 3
+    cache = named(net.forward_v(x, a0, parameters), net.outputs)[1]
+    other = named(net.forward_v(*random_gated(net.gates, *other_shape, seed=5)[:3]), net.outputs)[1]
+    expected_shapes = {"C": (8, 5), "TC": (6, 5), "RA": (6, 5), "GATES": (3, len(net.gates), 2, 5)}
+    for position, name in enumerate(CACHE_BUFFERS[model]):
+        if name in ("X", "S") or other[position].shape == cache[position].shape:
+            continue                   # X and S give the sizes; a buffer of the very same shape cannot be told apart
+        mixed = cache[:position] + (other[position],) + cache[position + 1:]
+        got = other[position].shape
+        message = (rf"{name} in the cache: expected shape \(.*\) = {re.escape(str(expected_shapes[name]))} "
+                   rf"\(from X and S in the cache\), got {re.escape(str(got))}: the cache mixes arrays of "
+                   rf"different calls of {model}_forward_vectorized or {model}_states_vectorized")
+        with pytest.raises(ValueError, match=message):
+            net.backward_v(da, mixed)
+    with pytest.raises(ValueError, match=r"da: expected shape \(n_a, m, T_x\) = \(5, 2, 3\), got \("):
+        net.backward_v(random_gated(net.gates, *other_shape, seed=5)[3], cache)     # the gradient of another call
+    assert net.backward_v(da, cache)["dx"].shape == x.shape       # the cache itself is fine
