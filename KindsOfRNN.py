@@ -26,10 +26,10 @@ import ManyToMany
 import ManyToOne
 import OneToMany
 from Bidirectional import birnn_backward, birnn_forward
+from program_support import one_hot
 from sequence_training import (accuracy_by_step, init_output, init_states, leaves, output_loss,
                                output_probabilities, train)
 from StackedRNN import stacked_rnn_backward, stacked_rnn_forward
-from TruncatedBPTT import one_hot
 from VanishingGradient import train_on_memory_task
 
 

@@ -28,8 +28,9 @@ import sys
 import numpy as np
 
 from checkpoint import non_negative
+from program_support import one_hot
 from sequence_training import init_output, init_states, output_loss, train
-from TruncatedBPTT import one_hot, sample
+from TruncatedBPTT import sample
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 DIGITS = 10

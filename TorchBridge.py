@@ -48,7 +48,8 @@ from checkpoint import UsageError, non_negative, positive
 from GRU_UNIT_CELL import GRU_GATES
 from LSTM_UNIT_CELL import LSTM_GATES
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
-from TruncatedBPTT import DEFAULT_CHECKPOINT, DEFAULT_TEXT, load_checkpoint, one_hot, read_text
+from program_support import one_hot
+from TruncatedBPTT import DEFAULT_CHECKPOINT, DEFAULT_TEXT, load_checkpoint, read_text
 from VectorizedRNN import rnn_forward_vectorized
 from validation import check_array, check_gated_parameters, check_parameters, result_dtype
 

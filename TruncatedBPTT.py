@@ -23,7 +23,6 @@ VectorizedRNN.py (same results, faster).
 import argparse
 import math
 import os
-import signal
 import sys
 import time
 
@@ -44,6 +43,8 @@ from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_a
                         save_arrays, signals_ignored)
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
+from program_support import (StatusLine, check_can_plot, exit_status, matplotlib_available, one_hot,
+                             printing_that_cannot_fail)
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, rnn_cell_forward
 from VectorizedRNN import rnn_backward_vectorized, rnn_forward_vectorized
 from validation import arguments_checked
@@ -102,15 +103,6 @@ def make_streams(indices, batch, seq_length):
         raise UsageError(f"the text has {len(indices)} characters; {batch} streams of {seq_length} steps "
                          f"need at least {batch * seq_length + 1}")
     return np.stack([indices[i * length: (i + 1) * length + 1] for i in range(batch)])
-
-
-def one_hot(indices, vocab_size, dtype=np.float64):
-    """One-hot columns for an integer array (m, T_x): returns (vocab_size, m, T_x)."""
-    m, T_x = indices.shape
-    x = np.zeros((vocab_size, m, T_x), dtype=dtype)
-    examples, steps = np.indices((m, T_x))
-    x[indices, examples, steps] = 1
-    return x
 
 
 # ---------------------------------------------------------------- the model
@@ -338,42 +330,6 @@ def check_optimizer_state(path, name, state, parameters):
 
 # ---------------------------------------------------------------- progress
 
-class StatusLine:
-    """A line of progress on stderr, rewritten in place on a terminal.
-
-    show(text) replaces the line on a terminal, at most ten times a second,
-    and writes nothing to a log file (CI), which would keep every version;
-    show(text, keep=True) is a line worth keeping: always written, and
-    ended, so that the next one starts below it. Seq2Seq.py uses it too.
-    """
-
-    def __init__(self, enabled=True):
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
-        self.last_shown = 0.0
-        self.line_open = False
-
-    def show(self, text, keep=False):
-        if not self.enabled:
-            return
-        if self.tty:
-            now = time.perf_counter()
-            if now - self.last_shown < 0.1 and not keep:
-                return                                   # ten updates a second are plenty to read
-            self.last_shown = now
-            sys.stderr.write("\r" + text.ljust(78) + ("\n" if keep else ""))
-            self.line_open = not keep
-        elif keep:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def close(self):
-        """End a half-written line before anything else is printed."""
-        if self.line_open:
-            sys.stderr.write("\n")
-            self.line_open = False
-
-
 class Progress:
     """Iteration, smoothed loss, speed and time left, on a StatusLine.
 
@@ -454,33 +410,9 @@ def plot_losses(path, history, vocab_size):
     plt.close(fig)
 
 
-def matplotlib_available():
-    try:
-        import matplotlib  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 def make_optimizer(name, learning_rate):
     """The optimizer called `name`, with its default learning rate unless one is given."""
     return OPTIMIZERS[name](learning_rate or DEFAULT_LEARNING_RATES[name])
-
-
-def check_can_plot(path):
-    """UsageError, before training, if the loss curve could not be written to `path` or would destroy a file.
-
-    An existing file is only replaced if it is a PNG (the curve of an earlier
-    run); anything else (a text, a checkpoint) is refused.
-    """
-    if os.path.isdir(path):
-        raise UsageError(f"--plot {path} is a folder, not a file")
-    if os.path.lexists(path):
-        with open(path, "rb") as f:
-            if f.read(8) != b"\x89PNG\r\n\x1a\n":
-                raise UsageError(f"refusing to overwrite {path} with the loss curve: it is not a PNG image")
-    elif not os.path.isdir(os.path.dirname(os.path.abspath(path)) or "."):
-        raise UsageError(f"--plot {path}: its folder does not exist")
 
 
 def all_finite(parameters):
@@ -512,12 +444,6 @@ class SavePoints:
             return False
         self.saved = iteration
         return True
-
-
-def exit_status(stop):
-    """The exit status a shell shows for a stop: 128 + the signal's number (130 for Ctrl-C)."""
-    name = str(stop) or "SIGINT"                 # Ctrl-C's KeyboardInterrupt carries no name
-    return 128 + getattr(signal, name, signal.SIGINT)
 
 
 def train(args):
@@ -642,20 +568,6 @@ def train(args):
     # judged the way it was trained: every stream's stretch from a zero state
     print(f"final loss per character: {evaluate(parameters, indices, stretch=streams.shape[1] - 1):.4f}")
     return 0
-
-
-def printing_that_cannot_fail():
-    """Make print() replace what the console cannot show instead of raising.
-
-    A sample can hold any character of the text. On a console whose encoding
-    lacks one (Windows' cp1252 has no partial-derivative sign, for example),
-    print() would raise UnicodeEncodeError in the middle of training; now
-    stdout shows "?" in its place, and stderr a backslash escape. Streams that
-    are not real text files (a test's capture) are left alone.
-    """
-    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors=errors)
 
 
 def main(argv=None):

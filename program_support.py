@@ -1,0 +1,263 @@
+"""What every training program shares, so that each program is its model and its loop.
+
+Not a step of the tutorial: the plumbing around it, written once. A program
+(TruncatedBPTT.py, Seq2Seq.py, ...) imports what it needs from here and
+never from another program.
+
+- one_hot: a symbol's index as a one-hot column, for every model that reads
+  characters or symbols.
+- StatusLine and Progress: a line of progress on stderr, rewritten in place
+  on a terminal, only its milestones in a log file.
+- SavePoints: save during training, a failed save reported and retried,
+  never fatal; its on_stop() block saves on Ctrl-C, SIGTERM and SIGHUP,
+  says how to resume, and ends the program with the shell's exit status.
+- run_program: the one-line errors and exit codes of every program's main
+  (2 for a usage error, 1 for a failure, 128 + the signal for a stop).
+- pyplot, matplotlib_available, check_can_plot: matplotlib is optional; a
+  program checks before training that its figure can be written and
+  destroys nothing.
+
+What stays in checkpoint.py: the file itself (the .npz format with the
+program's stamp, atomic saving, checked loading, never overwriting another
+file), the signal handling underneath on_stop(), UsageError and the argparse
+option types. This file decides when to save and what to tell the user;
+checkpoint.py decides how the bytes reach the disk safely.
+"""
+import contextlib
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+
+from checkpoint import UsageError, interrupt_on_signals, save_arrays, signals_ignored
+
+
+# ---------------------------------------------------------------- the data
+
+def one_hot(indices, vocab_size, dtype=np.float64):
+    """One-hot columns for an integer array (m, T_x): returns (vocab_size, m, T_x)."""
+    m, T_x = indices.shape
+    x = np.zeros((vocab_size, m, T_x), dtype=dtype)
+    examples, steps = np.indices((m, T_x))
+    x[indices, examples, steps] = 1
+    return x
+
+
+# ---------------------------------------------------------------- progress
+
+class StatusLine:
+    """A line of progress on stderr, rewritten in place on a terminal.
+
+    show(text) replaces the line on a terminal, at most ten times a second,
+    and writes nothing to a log file (CI), which would keep every version;
+    show(text, keep=True) is a line worth keeping: always written, and
+    ended, so that the next one starts below it.
+    """
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.last_shown = 0.0
+        self.line_open = False
+
+    def show(self, text, keep=False):
+        if not self.enabled:
+            return
+        if self.tty:
+            now = time.perf_counter()
+            if now - self.last_shown < 0.1 and not keep:
+                return                                   # ten updates a second are plenty to read
+            self.last_shown = now
+            sys.stderr.write("\r" + text.ljust(78) + ("\n" if keep else ""))
+            self.line_open = not keep
+        elif keep:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close(self):
+        """End a half-written line before anything else is printed."""
+        if self.line_open:
+            sys.stderr.write("\n")
+            self.line_open = False
+
+
+class Progress(StatusLine):
+    """Iteration, what the program measures, speed and time left, on a StatusLine.
+
+    Every `every` iterations, and at the last, the line is kept (a log file
+    gets only those); in between a terminal shows it changing.
+    """
+
+    def __init__(self, total, every, unit):
+        super().__init__()
+        self.total, self.every, self.unit = total, every, unit
+        self.start = time.perf_counter()
+
+    def step(self, iteration, done_here, measure, units_per_iteration):
+        """Show iteration `iteration` of the total, `done_here` of them in this run; measure: "loss 1.23"."""
+        elapsed = time.perf_counter() - self.start
+        speed = done_here * units_per_iteration / elapsed if elapsed > 0 else 0.0
+        left = (self.total - iteration) * elapsed / done_here if done_here else 0.0
+        self.show(f"iteration {iteration}/{self.total}  {measure}  {speed:,.0f} {self.unit}/s  {left:.0f} s left",
+                  keep=iteration % self.every == 0 or iteration == self.total)
+
+
+# ---------------------------------------------------------------- saving, and stopping
+
+class Stopped(Exception):
+    """Training was stopped by a signal and the stop was handled: main exits with `status`."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+def exit_status(stop):
+    """The exit status a shell shows for a stop: 128 + the signal's number (130 for Ctrl-C)."""
+    name = str(stop) or "SIGINT"                 # Ctrl-C's KeyboardInterrupt carries no name
+    return 128 + getattr(signal, name, signal.SIGINT)
+
+
+class SavePoints:
+    """Save the model during training; a failed save is reported and retried, never fatal.
+
+    Arguments:
+    path, program -- where to save, and the program's name stamped in the file (checkpoint.save_arrays)
+    arrays -- function () -> the dict of arrays that is the current state (read when saving)
+    where -- function () -> where training is in words ("at iteration 40"), or None while this
+             run has done nothing yet (then a stop has nothing new to save)
+    resume -- the command that continues the run, shown when it is stopped
+
+    A save can fail for reasons that pass (a full disk, a folder unmounted for
+    a moment). Then the previous checkpoint stays as it was (save_arrays is
+    atomic), the model stays in memory, training goes on, and the next save
+    point tries again. `saved` is where the last save that worked was made.
+    """
+
+    def __init__(self, path, program, arrays, where, resume):
+        self.path, self.program, self.arrays, self.where, self.resume = path, program, arrays, where, resume
+        self.saved = None
+
+    def save(self):
+        """Save now, unless this very state is saved already; True if the checkpoint now holds it."""
+        where = self.where()
+        if where is not None and where == self.saved:
+            return True
+        try:
+            save_arrays(self.path, self.program, self.arrays())
+        except OSError as error:
+            kept = "the previous checkpoint is kept" if os.path.exists(self.path) else "there is no checkpoint yet"
+            print(f"could not save the checkpoint to {self.path} {where} ({error.strerror or error}); {kept} "
+                  f"and the model stays in memory", file=sys.stderr, flush=True)
+            return False
+        self.saved = where
+        return True
+
+    @contextlib.contextmanager
+    def on_stop(self, status_line):
+        """Inside the block, Ctrl-C, SIGTERM and SIGHUP save the model, say how to resume, and raise Stopped.
+
+        status_line -- the StatusLine to end before the message
+        run_program turns Stopped into the exit status a shell expects (130 for Ctrl-C, 143 for SIGTERM).
+        """
+        try:
+            with interrupt_on_signals():             # SIGTERM and SIGHUP are saved like Ctrl-C
+                yield
+        except KeyboardInterrupt as stop:
+            with signals_ignored():                  # a second Ctrl-C or a SIGTERM must not break the save
+                status_line.close()
+                name = str(stop) or "Ctrl-C"
+                where = self.where()
+                if where is None:
+                    print(f"\nstopped by {name} before the first iteration; nothing new to save", file=sys.stderr)
+                elif self.save():
+                    print(f"\nstopped by {name} {where}; the model is saved in {self.path}\n"
+                          f"resume with: {self.resume}", file=sys.stderr)
+                else:
+                    print(f"\nstopped by {name} {where}; the model could not be saved", file=sys.stderr)
+            raise Stopped(exit_status(stop)) from None
+
+
+# ---------------------------------------------------------------- main
+
+def printing_that_cannot_fail():
+    """Make print() replace what the console cannot show instead of raising.
+
+    A sample can hold any character of the text. On a console whose encoding
+    lacks one (Windows' cp1252 has no partial-derivative sign, for example),
+    print() would raise UnicodeEncodeError in the middle of training; now
+    stdout shows "?" in its place, and stderr a backslash escape. Streams that
+    are not real text files (a test's capture) are left alone.
+    """
+    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+
+
+def run_program(program, body, args, out_of_memory="try a smaller model"):
+    """Run a program's body(args) and give its exit status; every error in one line.
+
+    Arguments:
+    program -- the program's name, the first word of its error lines ("Seq2Seq.py")
+    body -- function(args) -> exit status, the program itself
+    args -- its parsed options
+    out_of_memory -- what to try when memory runs out
+
+    Exit status: body's own; 2 after a UsageError (the user's input); 1 when
+    memory runs out; 128 + the signal's number after a stop (Stopped, raised
+    by SavePoints.on_stop once the model is saved, or a stop outside training).
+    """
+    printing_that_cannot_fail()
+    try:
+        return body(args)
+    except UsageError as error:
+        print(f"{program}: error: {error}", file=sys.stderr)
+        return 2
+    except Stopped as stop:
+        return stop.status
+    except MemoryError:
+        print(f"{program}: error: out of memory: {out_of_memory}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:            # before or after the training loop: nothing new to save
+        print("\ninterrupted", file=sys.stderr)
+        return exit_status(stop)
+
+
+# ---------------------------------------------------------------- figures (matplotlib is optional)
+
+def matplotlib_available():
+    """True if matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def pyplot():
+    """matplotlib.pyplot drawing to files (the Agg backend, no window), or None without matplotlib."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def check_can_plot(path, what="the loss curve"):
+    """UsageError, before training, if a figure could not be written to `path` or would destroy a file.
+
+    An existing file is only replaced if it is a PNG (the figure of an earlier
+    run); anything else (a text, a checkpoint) is refused.
+    """
+    if os.path.isdir(path):
+        raise UsageError(f"--plot {path} is a folder, not a file")
+    if os.path.lexists(path):
+        with open(path, "rb") as f:
+            if f.read(8) != b"\x89PNG\r\n\x1a\n":
+                raise UsageError(f"refusing to overwrite {path} with {what}: it is not a PNG image")
+    elif not os.path.isdir(os.path.dirname(os.path.abspath(path)) or "."):
+        raise UsageError(f"--plot {path}: its folder does not exist")
