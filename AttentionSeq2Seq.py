@@ -68,28 +68,31 @@ def without_attention(n_x, n_a):
                  lambda p, x_enc, steps, start: plain_model.greedy_decode(p, x_enc[:, :, ::-1], True, steps, start))
 
 
-def exact_match(model, parameters, x_enc, targets, start, chunk=2500):
-    """The fraction of answers right in every character (greedy decoding), and the answers (N, steps)."""
-    written = np.concatenate([model.answer(parameters, x_enc[:, first:first + chunk], targets.shape[1], start)
-                              for first in range(0, x_enc.shape[1], chunk)])
+def exact_match(model, parameters, questions, targets, n_x, start, chunk=2500):
+    """The fraction of answers right in every character (greedy decoding), and the answers (N, steps).
+
+    questions and targets are symbol indices, (N, T_e) and (N, T_d); n_x is the vocabulary's size.
+    """
+    written = np.concatenate([model.answer(parameters, one_hot(questions[first:first + chunk], n_x, np.float32),
+                                           targets.shape[1], start)
+                              for first in range(0, len(questions), chunk)])
     return float(np.mean(np.all(written == targets, axis=1))), written
 
 
 # ---------------------------------------------------------------- dates: data and training
 
-def date_arrays(pairs):
-    """(question, answer) pairs as the model reads them: x_enc (V, N, 29), x_dec (V, N, 10), targets (N, 10)."""
-    questions, decoder_inputs, targets = encode_dates(pairs)
-    return one_hot(questions, V, np.float32), one_hot(decoder_inputs, V, np.float32), targets
-
-
 def load_dates(config):
-    """The questions of a configuration: (held-out pairs, training arrays, held-out arrays)."""
+    """The questions of a configuration: the held-out pairs, then the training and held-out symbols.
+
+    Each set of symbols is (questions (N, 29), decoder inputs (N, 10), targets (N, 10)), from
+    Dates.encode_dates; a batch is made one-hot only when it is used (45,000 one-hot
+    questions would take 300 MB).
+    """
     try:
         train_pairs, test_pairs = make_dates(config["train_size"], config["test_size"])
     except ValueError as error:
         raise UsageError(f"--train-size, --test-size: {error}")
-    return test_pairs, date_arrays(train_pairs), date_arrays(test_pairs)
+    return test_pairs, encode_dates(train_pairs), encode_dates(test_pairs)
 
 
 def learning_rate(epoch, epochs, base):
@@ -108,12 +111,14 @@ def new_state(config, model):
 def train(state, model, train_data, test_data, epochs, progress, save=None):
     """Train until `epochs` epochs are done, judging the model on the held-out dates after each.
 
+    model is a Model; train_data and test_data are the symbols load_dates gives; progress a
+    program_support.StatusLine; save a function called after every epoch (SavePoints.save), or None.
     state is updated in place (also when interrupted). The batches of epoch e are a
     permutation seeded by (seed, e) and the state says how far into it training got,
     so a resumed run sees exactly the batches an uninterrupted one would have seen.
     """
     config, optimizer, history = state["config"], state["optimizer"], state["history"]
-    x_enc, x_dec, targets = train_data
+    questions, decoder_inputs, targets = train_data
     N, batch = len(targets), config["batch"]
     while state["epoch"] < epochs:
         epoch = state["epoch"]
@@ -122,8 +127,8 @@ def train(state, model, train_data, test_data, epochs, progress, save=None):
         while state["position"] < N:
             began = time.perf_counter()
             rows = order[state["position"]:state["position"] + batch]
-            loss, gradients = model.loss_and_gradients(state["parameters"], x_enc[:, rows], x_dec[:, rows],
-                                                       targets[rows])
+            x_enc, x_dec = (one_hot(symbols[rows], V, np.float32) for symbols in (questions, decoder_inputs))
+            loss, gradients = model.loss_and_gradients(state["parameters"], x_enc, x_dec, targets[rows])
             gradients, _ = clip_global_norm(gradients, config["clip"])
             state["parameters"] = optimizer.update(state["parameters"], gradients)
             state["position"] += len(rows)
@@ -131,7 +136,7 @@ def train(state, model, train_data, test_data, epochs, progress, save=None):
             state["seconds"] += time.perf_counter() - began
             progress.show(f"epoch {epoch + 1}/{epochs}  dates {state['position']:,}/{N:,}  loss {loss:.3f}  "
                           f"{state['seconds']:.0f} s")
-        accuracy, _ = exact_match(model, state["parameters"], test_data[0], test_data[2], SEPARATOR)
+        accuracy, _ = exact_match(model, state["parameters"], test_data[0], test_data[2], V, SEPARATOR)
         for key, value in (("epoch", epoch + 1), ("accuracy", accuracy), ("loss", state["epoch_loss"] / N),
                            ("seconds", state["seconds"])):
             history[key].append(value)
@@ -188,7 +193,7 @@ def load_state(path):
 DEFAULT_CHECKPOINT = os.path.join("checkpoints", "attention.npz")
 QUICK_CHECKPOINT = os.path.join("checkpoints", "attention_quick.npz")
 # option: (default, --quick's)
-DEFAULTS = {"hidden": (64, 16), "batch": (128, 64), "lr": (0.005, 0.01), "epochs": (4, 1),
+DEFAULTS = {"hidden": (64, 16), "batch": (128, 64), "lr": (0.005, 0.01), "epochs": (5, 1),
             "train_size": (45_000, 1_000), "test_size": (5_000, 200), "clip": (5.0, 5.0), "seed": (1, 1),
             "score": ("dot", "dot")}
 MODEL_OPTIONS = ("hidden", "train_size", "test_size", "seed", "score")   # fixed by a checkpoint
@@ -317,7 +322,7 @@ def run_training(args):
     else:
         print(f"{PROGRAM}: error: the model could not be saved to {path} (see above)", file=sys.stderr)
         return 1
-    accuracy, written = exact_match(model, state["parameters"], test_data[0], test_data[2], SEPARATOR)
+    accuracy, written = exact_match(model, state["parameters"], test_data[0], test_data[2], V, SEPARATOR)
     show_examples(test_pairs, written)
     if args.plot:
         shown = [pairs_index for pairs_index in example_questions(test_pairs)]
@@ -375,17 +380,18 @@ def draw_maps(path, parameters, score, questions):
     written, alphas = attention_model.greedy_decode(parameters, x_enc, ANSWER_LENGTH, SEPARATOR, score)
     columns = 2 if len(questions) > 1 else 1
     rows = math.ceil(len(questions) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 3.6 * rows), dpi=120, squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(6 * columns + 1, 3.4 * rows), dpi=120, squeeze=False,
+                             layout="constrained")
+    fig.suptitle("Where each character of the answer looked in the question (greedy decoding)", fontsize=10)
     for k, question in enumerate(questions):
         ax = axes.flat[k]
-        weights = alphas[:len(question), k, :].T            # (10 answer characters, the question's characters)
+        # (10 answer characters, the question's characters + one column: all the padding's weight together)
+        weights = np.vstack([alphas[:len(question), k], alphas[len(question):, k].sum(axis=0)]).T
         image = ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
-        ax.set_xticks(range(len(question)), list(question), fontsize=8, fontfamily="monospace")
+        ax.set_xticks(range(len(question) + 1), list(question) + ["pad"], fontsize=8, fontfamily="monospace")
         ax.set_yticks(range(ANSWER_LENGTH), list(decode(written[k]).ljust(ANSWER_LENGTH)), fontsize=8,
                       fontfamily="monospace")
-        on_padding = alphas[len(question):, k, :].sum(axis=0).max()
-        ax.set_title(f"{question!r} -> {decode(written[k])}" + (f"  (up to {on_padding:.0%} on the padding)"
-                                                               if on_padding >= 0.005 else ""), fontsize=9)
+        ax.set_title(f"{question!r} -> {decode(written[k])}", fontsize=9)
     for ax in list(axes.flat)[len(questions):]:
         ax.axis("off")
     fig.colorbar(image, ax=axes, shrink=0.8, label="attention weight")
@@ -396,7 +402,8 @@ def draw_maps(path, parameters, score, questions):
 
 # ---------------------------------------------------------------- --lengths: the bottleneck, measured
 
-DIGIT_SYMBOLS = 11                   # the digits 0-9 and the separator
+DIGIT_SYMBOLS = 11                   # the digits 0-9, and the separator, 10
+DIGIT_SEPARATOR = 10
 LENGTHS = (5, 10, 15, 20, 30, 40)
 SEEDS = (1, 2, 3)
 
@@ -404,7 +411,7 @@ SEEDS = (1, 2, 3)
 def digit_strings(rng, count, length):
     """`count` random strings of `length` digits: x_enc (11, count, length), x_dec ("_" + all but the last), targets."""
     digits = rng.integers(10, size=(count, length))
-    fed = np.concatenate([np.full((count, 1), 10), digits[:, :-1]], axis=1)
+    fed = np.concatenate([np.full((count, 1), DIGIT_SEPARATOR), digits[:, :-1]], axis=1)
     return one_hot(digits, DIGIT_SYMBOLS, np.float32), one_hot(fed, DIGIT_SYMBOLS, np.float32), digits
 
 
@@ -418,8 +425,8 @@ def copy_by_length(model, seed, iterations, hidden, tested=500):
     fresh = np.random.default_rng([seed, 99])          # strings never trained on
     results = []
     for length in LENGTHS:
-        x_enc, _, digits = digit_strings(fresh, tested, length)
-        results.append(exact_match(model, parameters, x_enc, digits, 10)[0])
+        _, _, digits = digit_strings(fresh, tested, length)
+        results.append(exact_match(model, parameters, digits, digits, DIGIT_SYMBOLS, DIGIT_SEPARATOR)[0])
     return results
 
 
