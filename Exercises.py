@@ -10,7 +10,7 @@ marked blank that raises NotImplementedError. The copy is generated from this
 project's own sources with `ast` (the body of each function is found by its
 line numbers, everything else is copied byte for byte), so it follows the
 code as it changes. What stays above the blank: the argument checks at the
-top of a function (an `if checks_wanted():` block, calls of check_* functions
+top of a function (an `if checks_wanted():` block, calls of check_* and checked_* functions
 and of validation.py's, `if ...: raise`), so the student writes the maths and
 not the error messages.
 
@@ -156,8 +156,9 @@ def validation_functions():
 
 
 def is_check_call(node, checks):
-    """A call of a check_* function or of one in `checks` (validation.py's)."""
-    return isinstance(node, ast.Call) and (called_name(node).startswith("check_") or called_name(node) in checks)
+    """A call of a check_* or checked_* function or of one in `checks` (validation.py's)."""
+    return isinstance(node, ast.Call) and (called_name(node).startswith(("check_", "checked_"))
+                                           or called_name(node) in checks)
 
 
 def is_argument_check(statement, checks):

@@ -22,7 +22,7 @@ import numpy as np
 
 from BackwardPropagation import rnn_backward
 from ForwardPropagation import rnn_forward
-from validation import cast, check_array, check_dims, check_shape, result_dtype
+from validation import checked_loss_arguments, checked_output_layer_arguments
 
 
 def cross_entropy_loss(y_pred, targets):
@@ -37,18 +37,9 @@ def cross_entropy_loss(y_pred, targets):
     loss -- a Python float: (1/m) * sum over examples and steps of -log(probability of the target)
     dz -- gradient of loss with respect to the scores z = Wya a + by, shape (n_y, m, T_x)
     """
-    check_array("y_pred", y_pred, 3)
-    n_y, m, T_x = y_pred.shape
-    check_dims({"n_y": n_y, "m": m, "T_x": T_x}, f"y_pred has shape {y_pred.shape}")
-    check_array("targets", targets, 2)
-    if targets.dtype.kind not in "iu":
-        raise TypeError(f"targets must be a numpy array of integer class indices, got dtype {targets.dtype}")
-    check_shape("targets", targets, ("m", "T_x"), {"m": m, "T_x": T_x})
-    y_pred = cast(result_dtype(y_pred), y_pred)
-    if targets.size and (targets.min() < 0 or targets.max() >= n_y):
-        raise ValueError(f"targets must lie in [0, n_y) = [0, {n_y}), got values from "
-                         f"{targets.min()} to {targets.max()}")
+    y_pred, targets = checked_loss_arguments(y_pred, targets)
 
+    n_y, m, T_x = y_pred.shape
     examples, steps = np.indices((m, T_x))            # pairs (i, t) to pick y_pred[target, i, t]
     p_target = y_pred[targets, examples, steps]
     # A probability that underflowed to exactly 0 would give log(0) = -inf; the smallest
@@ -75,23 +66,19 @@ def output_layer_backward(dz, a, Wy):
     dWy -- gradient with respect to Wy, shape (n_y, n_a), summed over steps and examples
     dby -- gradient with respect to by, shape (n_y, 1)
     da -- gradient with respect to every hidden state through the output, shape (n_a, m, T_x)
-    """
-    check_array("dz", dz, 3)
-    check_array("a", a, 3)
-    check_array("Wy", Wy, 2)
-    n_y, m, T_x = dz.shape
-    dims = {"n_y": n_y, "n_a": a.shape[0], "m": m, "T_x": T_x}
-    check_dims(dims, f"dz has shape {dz.shape} and a {a.shape}")
-    check_shape("a", a, ("n_a", "m", "T_x"), dims)
-    check_shape("Wy", Wy, ("n_y", "n_a"), dims)
-    dz, a, Wy = cast(result_dtype(dz, a, Wy), (dz, a, Wy))
 
+    Its gradient check: tests/test_loss.py::test_full_gradient_of_the_loss_matches_numerical.
+    """
+    dz, a, Wy = checked_output_layer_arguments(dz, a, Wy)
+
+    n_y, m, T_x = dz.shape
+    n_a = a.shape[0]
     # Steps and examples are all columns of one big matrix: one product sums over both.
     dz_columns = dz.reshape(n_y, m * T_x)
-    a_columns = a.reshape(dims["n_a"], m * T_x)
+    a_columns = a.reshape(n_a, m * T_x)
     dWy = np.dot(dz_columns, a_columns.T)
     dby = dz_columns.sum(axis=1, keepdims=True)
-    da = np.dot(Wy.T, dz_columns).reshape(dims["n_a"], m, T_x)
+    da = np.dot(Wy.T, dz_columns).reshape(n_a, m, T_x)
     return dWy, dby, da
 
 
@@ -119,3 +106,4 @@ def rnn_loss_and_gradients(x, a0, targets, parameters, forward=rnn_forward, back
     gradients["dWya"] = dWya
     gradients["dby"] = dby
     return loss, gradients, a[:, :, -1].copy()
+

@@ -1,6 +1,6 @@
 """The GRU's forward and backward passes with only the recurrence in a loop.
 
-The chapter "Running faster" of the README, applied to the GRU of the chapter
+The chapter "Running faster" (docs/running-faster.md), applied to the GRU of the chapter
 "The vanishing gradient, seen and fixed": the same numbers as gru_forward and
 gru_backward (ForwardPropagation.py, BackwardPropagation.py), computed the way
 VectorizedRNN.py computes the RNN's (read its docstring for the layouts and

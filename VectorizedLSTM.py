@@ -1,6 +1,6 @@
 """The LSTM's forward and backward passes with only the recurrence in a loop.
 
-The chapter "Running faster" of the README, applied to the cure of the
+The chapter "Running faster" (docs/running-faster.md), applied to the cure of the
 chapter "The vanishing gradient, seen and fixed": the same numbers as
 lstm_forward and lstm_backward (ForwardPropagation.py, BackwardPropagation.py),
 computed the way VectorizedRNN.py computes the RNN's. Read that file first:

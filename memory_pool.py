@@ -1,6 +1,6 @@
 """Recycle the memory of big arrays instead of asking the OS for new pages each call.
 
-A helper of VectorizedRNN.py (the chapter "Running faster" of the README).
+A helper of VectorizedRNN.py (the chapter "Running faster", docs/running-faster.md).
 
 Why. When NumPy frees an array of more than 32 MiB, the C library (glibc)
 hands its pages straight back to the operating system, and the next array

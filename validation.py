@@ -57,12 +57,15 @@ Results are new arrays: no function writes into its arguments.
 
 New code: call check_array on every array argument, check_shape on its
 shape, result_dtype on all of them and cast before computing; or use a
-helper that does (ForwardPropagation.check_sequence + cast for a pass over
-a sequence, check_cache for a cache, Optimizers' check_step for an update).
+helper that does. The tutorial's functions each open with one line that
+returns their arguments checked and converted (checked_cell_arguments,
+checked_cell_gradients, checked_sequence_arguments, checked_sequence_gradients,
+checked_vectorized_gradients, below), so that the maths comes first; check_cache
+checks a cache, Optimizers' check_step an update.
 """
 import contextvars
 from collections.abc import Mapping
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -407,6 +410,7 @@ def check_rnn_parameters(parameters, n_x, output_layer=True):
     return dims
 
 
+@lru_cache(maxsize=None)
 def parameter_check(gates, output_layer=True):
     """The parameters check of a model and the names of its parameters.
 
@@ -422,7 +426,7 @@ def parameter_check(gates, output_layer=True):
     if gates is None:
         keys = RNN_PARAMETER_KEYS if output_layer else RNN_STATE_KEYS
         return partial(check_rnn_parameters, output_layer=output_layer), keys
-    keys = gate_keys(gates) if output_layer else gate_keys(gates)[:-2]
+    keys = tuple(gate_keys(gates) if output_layer else gate_keys(gates)[:-2])
     return partial(check_gated_parameters, gates=gates, output_layer=output_layer), keys
 
 
@@ -448,15 +452,17 @@ def checked_cell_arguments(xt, *arguments, gates=None):
     if not checks_wanted():
         return (xt, *arguments)
     *states, parameters = arguments
-    names = STATE_NAMES[:len(states)]
     check_array("xt", xt, 2)
-    for name, state in zip(names, states):
+    for name, state in zip(STATE_NAMES, states):
         check_array(name, state, 2)
-    check_dims({"n_x": xt.shape[0], "m": xt.shape[1]}, f"xt has shape {xt.shape}")
-    check_model_parameters, keys = parameter_check(gates)
-    dims = check_model_parameters(parameters, n_x=xt.shape[0])
-    dims["m"] = xt.shape[1]
-    for name, state in zip(names, states):
+    n_x, m = xt.shape
+    check_dims({"n_x": n_x, "m": m}, f"xt has shape {xt.shape}")
+    if gates is None:
+        dims, keys = check_rnn_parameters(parameters, n_x=n_x), RNN_PARAMETER_KEYS
+    else:
+        dims, keys = check_gated_parameters(parameters, gates, n_x=n_x), gate_keys(gates)
+    dims["m"] = m
+    for name, state in zip(STATE_NAMES, states):
         check_shape(name, state, ("n_a", "m"), dims)
     dtype = result_dtype(xt, *states, *(parameters[key] for key in keys))
     return cast(dtype, (xt, *states, parameters))
@@ -661,9 +667,39 @@ def checked_vectorized_gradients(da, cache, **layout):
     *_, dims = check_vectorized_cache(cache, **layout)
     check_array("da", da, 3)
     check_shape("da", da, ("n_a", "m", "T_x"), dims)
-    weights = [cache[-1][key] for key, _ in layout.get("weights", (("Wax", None), ("Waa", None)))]
-    dtype = result_dtype(da, *cache[:-1], *weights)
+    arrays = (da, *cache[:-1], *(cache[-1][key] for key, _ in layout["weights"]))
+    dtype = result_dtype(*arrays)
+    if all(array.dtype == dtype for array in arrays):
+        return da, cache                   # the common case: nothing to convert
     return cast(dtype, (da, cache))
+
+
+def checked_loss_arguments(y_pred, targets):
+    """cross_entropy_loss's arguments, checked; y_pred in the dtype the loss computes in."""
+    check_array("y_pred", y_pred, 3)
+    n_y, m, T_x = y_pred.shape
+    check_dims({"n_y": n_y, "m": m, "T_x": T_x}, f"y_pred has shape {y_pred.shape}")
+    check_array("targets", targets, 2)
+    if targets.dtype.kind not in "iu":
+        raise TypeError(f"targets must be a numpy array of integer class indices, got dtype {targets.dtype}")
+    check_shape("targets", targets, ("m", "T_x"), {"m": m, "T_x": T_x})
+    if targets.size and (targets.min() < 0 or targets.max() >= n_y):
+        raise ValueError(f"targets must lie in [0, n_y) = [0, {n_y}), got values from "
+                         f"{targets.min()} to {targets.max()}")
+    return cast(result_dtype(y_pred), y_pred), targets
+
+
+def checked_output_layer_arguments(dz, a, Wy):
+    """output_layer_backward's arguments, checked and converted to one dtype."""
+    check_array("dz", dz, 3)
+    check_array("a", a, 3)
+    check_array("Wy", Wy, 2)
+    n_y, m, T_x = dz.shape
+    dims = {"n_y": n_y, "n_a": a.shape[0], "m": m, "T_x": T_x}
+    check_dims(dims, f"dz has shape {dz.shape} and a {a.shape}")
+    check_shape("a", a, ("n_a", "m", "T_x"), dims)
+    check_shape("Wy", Wy, ("n_y", "n_a"), dims)
+    return cast(result_dtype(dz, a, Wy), (dz, a, Wy))
 
 
 def check_state_parameters(name, parameters, n_x):

@@ -1,10 +1,10 @@
-"""Does the README still say what the programs print?
+"""Do the README and the chapters' pages still say what the programs print?
 
-    python tests/readme_outputs.py           # every quoted program (the training run takes a minute or two)
+    python tests/readme_outputs.py           # every quoted program (the training runs take several minutes)
     python tests/readme_outputs.py --quick   # only the fast ones (tests/test_readme_outputs.py runs these)
 
-The README marks every block of program output it quotes with a comment on
-the line just before the block:
+The pages are README.md and every docs/*.md. Each marks every block of
+program output it quotes with a comment on the line just before the block:
 
     <!-- output of: python RNN.py -->
     ```text
@@ -25,14 +25,15 @@ taken from the project's root, so a run never writes into the project (the
 training run's checkpoint lands in the temporary folder), and without the
 thread variables of the caller's shell, so each program's own defaults apply.
 
-PROGRAMS lists the commands the README may quote; adding one is one line. A
+PROGRAMS lists the commands the pages may quote; adding one is one line. A
 marker naming a command that is not listed fails (its block would never be
-checked), and so does a listed command that the README never quotes.
+checked), and so does a listed command that no page quotes. A command is
+run once, however many pages quote it.
 
 The training run is exact only on the processor its blocks were printed on
 (PROGRAMS says which): elsewhere BLAS adds inside its products in another
 order, and 12,000 updates amplify the last digits. On another processor its
-one-line blocks (the final loss) are checked to within 0.02 and its samples
+one-line blocks (the final loss) are checked to within 0.05 and its samples
 are skipped, and the script says so.
 """
 import os
@@ -45,9 +46,10 @@ from collections import namedtuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
+DOCS = os.path.join(ROOT, "docs")
 
 # timeout: seconds it may take; fast: cheap enough for the tests; exact_on: None if
-# the output is the same on every processor, else the processor the README's
+# the output is the same on every processor, else the processor the pages'
 # blocks were printed on (its "model name" in /proc/cpuinfo).
 Program = namedtuple("Program", "timeout fast exact_on")
 PROGRAMS = {
@@ -62,7 +64,10 @@ PROGRAMS = {
     # the encoder-decoder's default run, 10 epochs of 45,000 sums (about a minute)
     "python Seq2Seq.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
 }
-TOLERANCE_ELSEWHERE = 0.02        # the spread over seeds is 0.11 (README): 0.02 still catches a real change
+# Another processor follows another trajectory, as another seed would (seeds 1-5 spread over 0.11,
+# docs/training.md): the default run ended at 1.5983 on an AMD EPYC against the quoted 1.6188
+# (6 December 2026). 0.05 lets that through and still catches a real change.
+TOLERANCE_ELSEWHERE = 0.05
 NUMBER = re.compile(r"-?\d+\.\d+")
 
 MARKED_BLOCK = re.compile(r"^<!-- output of: (?P<command>.+?) -->\n```text\n(?P<block>.*?)^```$",
@@ -70,11 +75,32 @@ MARKED_BLOCK = re.compile(r"^<!-- output of: (?P<command>.+?) -->\n```text\n(?P<
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def quoted_blocks(readme_text):
-    """The marked output blocks of the README: a dict from command to the list of its blocks (strings)."""
+def pages():
+    """The pages that may quote outputs: a dict from name ("README.md", "docs/x.md") to text."""
+    names = [README]
+    if os.path.isdir(DOCS):
+        names += sorted(os.path.join(DOCS, name) for name in os.listdir(DOCS) if name.endswith(".md"))
+    texts = {}
+    for path in names:
+        with open(path, encoding="utf-8") as f:
+            texts[os.path.relpath(path, ROOT).replace(os.sep, "/")] = f.read()
+    return texts
+
+
+def quoted_blocks(text):
+    """The marked output blocks of a page: a dict from command to the list of its blocks (strings)."""
     blocks = {}
-    for match in MARKED_BLOCK.finditer(readme_text):
+    for match in MARKED_BLOCK.finditer(text):
         blocks.setdefault(match["command"], []).append(match["block"])
+    return blocks
+
+
+def quoted_blocks_of_pages(texts):
+    """The marked blocks of every page: a dict from command to a list of (page, block)."""
+    blocks = {}
+    for page, text in texts.items():
+        for command, page_blocks in quoted_blocks(text).items():
+            blocks.setdefault(command, []).extend((page, block) for block in page_blocks)
     return blocks
 
 
@@ -110,7 +136,7 @@ def processor():
 
 
 def run(command, timeout):
-    """Run a README command from an empty folder; give its stdout (RuntimeError if it fails)."""
+    """Run a quoted command from an empty folder; give its stdout (RuntimeError if it fails)."""
     program, *arguments = shlex.split(command)[1:]          # drop the leading "python"
     environment = {key: value for key, value in os.environ.items() if key not in THREAD_VARIABLES}
     environment["PYTHONIOENCODING"] = "utf-8"
@@ -123,24 +149,62 @@ def run(command, timeout):
     return result.stdout
 
 
-def check(readme_text, quick=False, runner=run, this_processor=None):
-    """Every problem found, as a list of one-line messages (empty when the README is right).
+CODE_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def heading_anchor(heading):
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def broken_links(texts, root=ROOT):
+    """Links between the pages (and to the project's files) that lead nowhere: a list of one-line messages.
+
+    A link to another page, or to a heading of a page ("docs/x.md#some-heading"),
+    must find that page among `texts` (or that file under `root`) and that heading.
+    Web addresses are not followed; links inside code blocks are not links.
+    """
+    anchors = {page: {heading_anchor(line.lstrip("#")) for line in CODE_BLOCK.sub("", text).splitlines()
+                      if re.match(r"#+ ", line)}
+               for page, text in texts.items()}
+    problems = []
+    for page, text in texts.items():
+        for match in LINK.finditer(CODE_BLOCK.sub("", text)):
+            target = match[1]
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            destination = os.path.normpath(os.path.join(os.path.dirname(page), path)).replace(os.sep, "/") \
+                if path else page
+            if destination not in texts and not os.path.exists(os.path.join(root, destination)):
+                problems.append(f"{page} links to {target}, which does not exist")
+            elif anchor and destination in texts and anchor not in anchors[destination]:
+                problems.append(f"{page} links to {target}, but {destination} has no such heading")
+    return problems
+
+
+def check(texts, quick=False, runner=run, this_processor=None):
+    """Every problem found, as a list of one-line messages (empty when every page is right).
 
     Arguments:
-    readme_text -- the README's text
+    texts -- dict from page name to its text (see pages()); a single string is read as README.md
     quick -- check only the programs marked fast in PROGRAMS
     runner -- function(command, timeout) -> stdout (the tests pass a stand-in)
     this_processor -- the processor's name (default: read from the system)
 
     Returns:
-    problems -- list of one-line messages, empty when the README is right
+    problems -- list of one-line messages, empty when every page is right
     skipped -- list of one-line notes on the blocks that could not be checked here
     """
+    if isinstance(texts, str):
+        texts = {"README.md": texts}
     this_processor = this_processor or processor()
-    blocks = quoted_blocks(readme_text)
-    problems = [f"the README quotes `{command}`, which PROGRAMS in tests/readme_outputs.py does not list"
-                for command in blocks if command not in PROGRAMS]
-    problems += [f"PROGRAMS lists `{command}`, but the README quotes no output of it"
+    blocks = quoted_blocks_of_pages(texts)
+    problems = [f"{page} quotes `{command}`, which PROGRAMS in tests/readme_outputs.py does not list"
+                for command, quoted in blocks.items() if command not in PROGRAMS
+                for page in dict.fromkeys(page for page, _ in quoted)]
+    problems += [f"PROGRAMS lists `{command}`, but no page quotes any output of it"
                  for command in PROGRAMS if command not in blocks]
     skipped = []
     for command, program in PROGRAMS.items():
@@ -148,34 +212,36 @@ def check(readme_text, quick=False, runner=run, this_processor=None):
             continue
         output = runner(command, program.timeout)
         exact = program.exact_on in (None, this_processor)
-        for block in blocks[command]:
+        for page, block in blocks[command]:
             first = lines_of(block)[0] if block.strip() else "(empty block)"
             if exact:
                 ok = is_excerpt(block, output)
             elif len(lines_of(block)) == 1:
                 ok = close_enough(first, output, TOLERANCE_ELSEWHERE)
             else:
-                skipped.append(f"`{command}`: the block starting {first!r} is exact only on {program.exact_on}")
+                skipped.append(f"`{command}`: the block of {page} starting {first!r} is exact only on "
+                               f"{program.exact_on}")
                 continue
             if not ok:
-                problems.append(f"`{command}` no longer prints the README's block starting {first!r}")
+                problems.append(f"`{command}` no longer prints the block of {page} starting {first!r}")
     return problems, skipped
 
 
 def run_and_say(command, timeout):
-    """run(), saying first what runs: the training run takes a minute or two."""
+    """run(), saying first what runs: a training run takes a minute or two."""
     print(f"running `{command}`", flush=True)
     return run(command, timeout)
 
 
 def main(argv):
     quick = "--quick" in argv
-    with open(README, encoding="utf-8") as f:
-        problems, skipped = check(f.read(), quick, runner=run_and_say)
+    texts = pages()
+    problems, skipped = check(texts, quick, runner=run_and_say)
+    problems += broken_links(texts)
     for line in skipped + problems:
         print(line)
     checked = [command for command, program in PROGRAMS.items() if program.fast or not quick]
-    print(f"README outputs: {len(checked)} programs checked, {len(problems)} problems")
+    print(f"quoted outputs of {len(texts)} pages: {len(checked)} programs checked, {len(problems)} problems")
     return 1 if problems else 0
 
 

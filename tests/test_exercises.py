@@ -5,6 +5,7 @@ from the project's code, so the tests keep their meaning when the project's
 function bodies change.
 """
 import ast
+import glob
 import io
 import json
 import os
@@ -354,6 +355,9 @@ def h(x, validate=True):
 
 
 def test_every_step_points_to_a_section_of_the_readme():
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as file:
-        headings = {line.lstrip("#").strip() for line in file if line.startswith("#")}
+    pages = [os.path.join(ROOT, "README.md")] + glob.glob(os.path.join(ROOT, "docs", "*.md"))
+    headings = set()
+    for page in pages:                                   # the README and the chapters' pages
+        with open(page, encoding="utf-8") as file:
+            headings |= {line.lstrip("#").strip() for line in file if line.startswith("#")}
     assert {step.readme for step in STEPS} <= headings

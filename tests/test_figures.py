@@ -1,4 +1,5 @@
 """DrawFigures.py runs and writes every figure (skipped when matplotlib is not installed)."""
+import glob
 import os
 import subprocess
 import sys
@@ -26,7 +27,8 @@ def test_every_figure_is_written(tmp_path):
 
 
 def test_committed_images_are_the_ones_the_readme_shows():
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    pages = [os.path.join(ROOT, "README.md")] + glob.glob(os.path.join(ROOT, "docs", "*.md"))
+    readme = "".join(open(page, encoding="utf-8").read() for page in pages)   # the README and the chapters
     from DrawFigures import FIGURES
     for name in FIGURES:
         assert os.path.exists(os.path.join(ROOT, "Images", name)), name
