@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from validation import check_array, check_shape, check_state_parameters
+from validation import cast, check_array, check_shape, check_state_parameters, result_dtype
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 DIRECTIONS = ("forward", "backward")
@@ -40,6 +40,18 @@ DIRECTIONS = ("forward", "backward")
 def reverse_time(array):
     """The same array with its last axis (time) reversed: a view, no copy."""
     return array[..., ::-1]
+
+
+def arrays_of(tree, path=()):
+    """Every numpy array of nested dicts, lists and tuples, with its path (to find the call's dtype)."""
+    if isinstance(tree, np.ndarray):
+        yield path, tree
+    elif isinstance(tree, Mapping):
+        for key, value in tree.items():
+            yield from arrays_of(value, path + (key,))
+    elif isinstance(tree, (list, tuple)):
+        for i, value in enumerate(tree):
+            yield from arrays_of(value, path + (i,))
 
 
 def check_by_direction(name, value):
@@ -83,6 +95,8 @@ def birnn_forward(x, a0, parameters):
     cache -- tuple (dict of the two directions' caches, dict of the sizes), for birnn_backward
     """
     sizes = check_birnn_arguments(x, a0, parameters)
+    # one dtype for the whole call (validation.py's policy), not one per direction
+    x, a0, parameters = cast(result_dtype(*[array for _, array in arrays_of((x, a0, parameters))]), (x, a0, parameters))
     a_forward, cache_forward = rnn_states_vectorized(x, a0["forward"], parameters["forward"])
     # the backward direction reads x<T_x>, x<T_x - 1>, ..., x<1>: the same RNN on x reversed
     a_reversed, cache_backward = rnn_states_vectorized(reverse_time(x), a0["backward"], parameters["backward"])

@@ -21,15 +21,16 @@ import time
 
 import numpy as np
 
-from checkpoint import non_negative
+from checkpoint import random_seed
 import ManyToMany
 import ManyToOne
 import OneToMany
-from Bidirectional import birnn_backward, birnn_forward
+from Bidirectional import DIRECTIONS, birnn_backward, birnn_forward, check_by_direction
 from program_support import one_hot
-from sequence_training import (accuracy_by_step, init_output, init_states, leaves, output_loss,
-                               output_probabilities, train)
+from sequence_training import (accuracy_by_step, init_output, init_states, leaves, one_dtype, output_loss,
+                               output_probabilities, train, zero_state)
 from StackedRNN import stacked_rnn_backward, stacked_rnn_forward
+from validation import check_array, check_state_parameters, result_dtype
 from VanishingGradient import train_on_memory_task
 
 
@@ -44,20 +45,24 @@ def reversal_task(batch, length, symbols, rng):
     return one_hot(sequence, symbols), sequence[:, ::-1].copy()
 
 
-def zero_states(birnn, m):
+def zero_states(birnn, x):
     """a0 of both directions, zeros (n_a, m): nothing read before step 1 nor after step T_x."""
-    return {direction: np.zeros((birnn[direction]["Waa"].shape[0], m)) for direction in birnn}
+    check_by_direction("model['birnn']", birnn)
+    return {direction: zero_state(x, birnn[direction], f"model['birnn'][{direction!r}]") for direction in DIRECTIONS}
 
 
 def bidirectional_loss(model, x, targets):
     """Loss at every step from the stacked states [af<t>; ab<t>]; gradients of both directions and the output."""
-    a, cache = birnn_forward(x, zero_states(model["birnn"], x.shape[1]), model["birnn"])
+    model, x = one_dtype(model, x, ("birnn", "output"))
+    a, cache = birnn_forward(x, zero_states(model["birnn"], x), model["birnn"])
     loss, output_gradients, da = output_loss(a, targets, model["output"])
     return loss, {"birnn": birnn_backward(da, cache), "output": output_gradients}
 
 
 def bidirectional_predict(model, x):
-    a, _ = birnn_forward(x, zero_states(model["birnn"], x.shape[1]), model["birnn"])
+    """The most probable symbol at every step, integers (m, T_x)."""
+    model, x = one_dtype(model, x, ("birnn", "output"))
+    a, _ = birnn_forward(x, zero_states(model["birnn"], x), model["birnn"])
     return np.argmax(output_probabilities(a, model["output"]), axis=0)
 
 
@@ -122,10 +127,24 @@ def windows(indices, vocabulary, batch, length, rng):
 
 def character_loss(model, x, targets):
     """Loss of predicting every next character from the top layer; gradients of every layer and the output."""
-    a0 = [np.zeros((layer["Waa"].shape[0], x.shape[1])) for layer in model["layers"]]
+    model, x = one_dtype(model, x, ("layers", "output"))
+    a0 = stack_zero_states(model["layers"], x)
     a, cache = stacked_rnn_forward(x, a0, model["layers"])
     loss, output_gradients, da = output_loss(a[-1], targets, model["output"])
     return loss, {"layers": stacked_rnn_backward(da, cache)["layers"], "output": output_gradients}
+
+
+def stack_zero_states(layers, x):
+    """a0 of every layer, zeros (n_a[l], m), in the dtype the stack computes in; checks x and every layer."""
+    check_array("x", x, 3)
+    if not isinstance(layers, list) or not layers:
+        raise TypeError("model['layers'] must be a list of the layers' parameters, one dict per layer")
+    sizes, n_in = [], x.shape[0]
+    for l, layer in enumerate(layers):                  # layer l reads the states of layer l-1
+        n_in = check_state_parameters(f"model['layers'][{l}]", layer, n_in)
+        sizes.append(n_in)
+    dtype = result_dtype(x, *[layer[key] for layer in layers for key in ("Wax", "Waa", "ba")])
+    return [np.zeros((n_a, x.shape[1]), dtype=dtype) for n_a in sizes]
 
 
 def character_model(sizes, vocabulary, rng):
@@ -216,7 +235,7 @@ def depth_rows(one_layer, iterations, held_out, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Train every kind of RNN on its task and print one table.")
     parser.add_argument("--quick", action="store_true", help="every part, small, in seconds (a smoke run)")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     quick, seed = args.quick, args.seed
     start = time.perf_counter()

@@ -67,7 +67,7 @@ def output_layer_backward(dz, a, Wy):
     dby -- gradient with respect to by, shape (n_y, 1)
     da -- gradient with respect to every hidden state through the output, shape (n_a, m, T_x)
 
-    Its gradient check: tests/test_loss.py::test_full_gradient_of_the_loss_matches_numerical.
+    Its gradient check: tests/test_loss.py::test_output_layer_backward_matches_numerical_gradient.
     """
     dz, a, Wy = checked_output_layer_arguments(dz, a, Wy)
 

@@ -26,8 +26,9 @@ import sys
 
 import numpy as np
 
-from checkpoint import non_negative
-from sequence_training import accuracy_by_step, init_output, init_states, output_loss, output_probabilities, train
+from checkpoint import random_seed
+from sequence_training import (accuracy_by_step, init_output, init_states, one_dtype, output_loss,
+                               output_probabilities, train, zero_state)
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 SYMBOLS = "ab"
@@ -46,7 +47,8 @@ def count_task(batch, length, rng):
 
 def loss_and_gradients(model, x, targets):
     """Loss at every step; gradients of the hidden-state RNN and of the output layer."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, cache = rnn_states_vectorized(x, a0, model["rnn"])
     loss, output_gradients, da = output_loss(a, targets, model["output"])
     return loss, {"rnn": rnn_backward_vectorized(da, cache), "output": output_gradients}
@@ -54,7 +56,8 @@ def loss_and_gradients(model, x, targets):
 
 def predict(model, x):
     """The most probable class at every step, integers (m, T_x)."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, _ = rnn_states_vectorized(x, a0, model["rnn"])
     return np.argmax(output_probabilities(a, model["output"]), axis=0)
 
@@ -77,7 +80,7 @@ def run(quick=False, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Many-to-many, aligned: the running count of a modulo 3.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     result = run(args.quick, args.seed)
     text, target, predicted = result["example"]

@@ -33,8 +33,9 @@ import sys
 
 import numpy as np
 
-from checkpoint import non_negative
-from sequence_training import init_output, init_states, output_loss, output_probabilities, train
+from checkpoint import random_seed
+from sequence_training import (check_labels, init_output, init_states, one_dtype, output_loss,
+                               output_probabilities, train, zero_state)
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 
@@ -57,17 +58,20 @@ TASKS = {"parity": (parity_task, 2, 5, 2000), "sign of a sum": (sign_task, 1, 20
 
 def loss_and_gradients(model, x, labels):
     """Loss on the last state only; gradients of the hidden-state RNN and of the output layer."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
+    check_labels("labels", labels, x.shape[1:2])
     a, cache = rnn_states_vectorized(x, a0, model["rnn"])
     loss, output_gradients, da_last = output_loss(a[:, :, -1:], labels[:, None], model["output"])
-    da = np.zeros(a.shape)
+    da = np.zeros(a.shape, dtype=da_last.dtype)
     da[:, :, -1:] = da_last                  # nothing is asked of the earlier states directly
     return loss, {"rnn": rnn_backward_vectorized(da, cache), "output": output_gradients}
 
 
 def predict(model, x):
     """The most probable label of every sequence, integers (m,)."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, _ = rnn_states_vectorized(x, a0, model["rnn"])
     return np.argmax(output_probabilities(a[:, :, -1:], model["output"])[:, :, 0], axis=0)
 
@@ -88,7 +92,7 @@ def run(task, quick=False, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Many-to-one: the parity of a bit string, the sign of a sum.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     for task in TASKS:
         result = run(task, args.quick, args.seed)

@@ -27,9 +27,9 @@ import sys
 
 import numpy as np
 
-from checkpoint import non_negative
+from checkpoint import random_seed
 from program_support import one_hot
-from sequence_training import init_output, init_states, output_loss, train
+from sequence_training import init_output, init_states, one_dtype, output_loss, train, zero_state
 from TruncatedBPTT import sample
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
@@ -51,7 +51,8 @@ def teacher_forced_batch(batch, length, rng):
 
 def loss_and_gradients(model, x, targets):
     """Loss at every step; gradients of the hidden-state RNN and of the output layer."""
-    a0 = np.zeros((model["rnn"]["Waa"].shape[0], x.shape[1]))
+    model, x = one_dtype(model, x)
+    a0 = zero_state(x, model["rnn"])
     a, cache = rnn_states_vectorized(x, a0, model["rnn"])
     loss, output_gradients, da = output_loss(a, targets, model["output"])
     return loss, {"rnn": rnn_backward_vectorized(da, cache), "output": output_gradients}
@@ -84,7 +85,7 @@ def run(quick=False, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="One-to-many: write the multiples of a start digit.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
-    parser.add_argument("--seed", type=non_negative(int), default=0)
+    parser.add_argument("--seed", type=random_seed(), default=0)
     args = parser.parse_args(argv)
     result = run(args.quick, args.seed)
     print(f"one-to-many: the last digits of 2d, 3d, ..., from the start digit d alone, "

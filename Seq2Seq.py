@@ -31,7 +31,8 @@ import time
 
 import numpy as np
 
-from checkpoint import UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive
+from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
+                        positive, random_seed)
 from Optimizers import Adam, clip_global_norm
 from program_support import SavePoints, StatusLine, pyplot, run_program
 from Seq2SeqModel import (PARAMETER_KEYS, V, decode, exact_match, init_parameters, make_problems, one_hot_problems,
@@ -138,26 +139,47 @@ def state_arrays(state):
 def load_state(path):
     """Read a checkpoint of this program back into a state; one-line UsageError if it is not one.
 
-    The parameters' shapes are checked against the configuration saved with
-    them, so a damaged or edited file is refused before training starts.
+    Every array is checked for its kind and dimensions (checkpoint.load_arrays),
+    the configuration with the command line's own option types, the progress
+    and the history for their ranges, and the parameters' shapes against the
+    configuration saved with them: a damaged or edited file is refused before
+    training starts, whatever it holds.
     """
-    arrays = load_arrays(path, PROGRAM)
-    try:
-        config = {key: arrays["config_" + key].item() for key in CONFIG_KEYS}
-        expected = init_parameters(V, config["hidden"], config["peeky"], np.random.default_rng(0))
-        parameters = {key: arrays["param_" + key] for key in PARAMETER_KEYS}
-        optimizer = Adam(config["lr"])
-        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
-        state = {"parameters": parameters, "optimizer": optimizer, "config": config,
-                 "history": {key: list(arrays["history_" + key]) for key in ("epoch", "accuracy", "loss", "seconds")}}
-        state.update({key: arrays[key].item() for key in PROGRESS_KEYS})
-    except KeyError as error:
-        raise UsageError(f"{path}: the checkpoint has no {error}")
+    kinds = {"hidden": "iu", "batch": "iu", "lr": "f", "epochs": "iu", "train_size": "iu", "test_size": "iu",
+             "clip": "f", "seed": "iu", "reverse": "b", "peeky": "b"}
+    expected = {"config_" + key: (kinds[key], 0) for key in CONFIG_KEYS}
+    expected.update({"epoch": ("iu", 0), "position": ("iu", 0), "epoch_loss": ("f", 0), "seconds": ("f", 0),
+                     "history_epoch": ("iu", 1), "history_accuracy": ("f", 1), "history_seconds": ("f", 1)})
+    expected.update({"param_" + key: ("f", 2) for key in PARAMETER_KEYS})
+    arrays = load_arrays(path, PROGRAM, expected)
+    history_loss = check_member(path, arrays, "history_loss", "f", 1, finite=False)   # NaN before the first epoch
+    config = {key: arrays["config_" + key].item() for key in CONFIG_KEYS}
+    for key, check in OPTION_TYPES.items():
+        try:
+            check(str(config[key]))
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"{path}: 'config_{key}' {error}")
+    progress = {key: arrays[key].item() for key in PROGRESS_KEYS}
+    history = {key: arrays["history_" + key].tolist() for key in ("epoch", "accuracy", "seconds")}
+    history["loss"] = history_loss.tolist()
+    if not 0 <= progress["position"] <= config["train_size"] or progress["epoch"] < 0 or progress["seconds"] < 0:
+        raise UsageError(f"{path}: the progress (epoch {progress['epoch']}, position {progress['position']}, "
+                         f"{progress['seconds']} s) does not fit {config['train_size']} training problems")
+    if len({len(values) for values in history.values()}) != 1 or history["epoch"] != list(range(len(history["epoch"]))) \
+            or len(history["epoch"]) != progress["epoch"] + 1:
+        raise UsageError(f"{path}: the history should hold one entry per epoch done, 0 to {progress['epoch']}")
+    shapes = init_parameters(V, config["hidden"], config["peeky"], np.random.default_rng(0))
+    parameters = {key: arrays["param_" + key] for key in PARAMETER_KEYS}
     for key, value in parameters.items():
-        if value.shape != expected[key].shape or value.dtype.kind != "f" or not np.all(np.isfinite(value)):
-            raise UsageError(f"{path}: {key} should be finite floats of shape {expected[key].shape}, "
-                             f"got {value.dtype} {value.shape}")
-    return state
+        if value.shape != shapes[key].shape:
+            raise UsageError(f"{path}: {key} should have shape {shapes[key].shape} for {config['hidden']} hidden "
+                             f"units, got {value.shape}")
+    optimizer = Adam(config["lr"])
+    try:
+        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
+    except (TypeError, ValueError, KeyError) as error:
+        raise UsageError(f"{path}: the optimizer's state: {str(error).strip(chr(34))}")
+    return {"parameters": parameters, "optimizer": optimizer, "config": config, "history": history, **progress}
 
 
 # ---------------------------------------------------------------- the program
@@ -168,22 +190,26 @@ QUICK_CHECKPOINT = os.path.join("checkpoints", "seq2seq_quick.npz")
 DEFAULTS = {"hidden": (96, 32), "batch": (128, 64), "lr": (0.005, 0.01), "epochs": (10, 2),
             "train_size": (45_000, 2_000), "test_size": (5_000, 500), "clip": (5.0, 5.0), "seed": (1, 1)}
 MODEL_OPTIONS = ("hidden", "train_size", "test_size", "seed", "reverse", "peeky")   # fixed by a checkpoint
+# The checks of every numeric option, used twice: on the command line and on a checkpoint's configuration.
+OPTION_TYPES = {"hidden": positive(int, 4096), "batch": positive(int), "lr": positive(float),
+                "epochs": non_negative(int), "train_size": positive(int), "test_size": positive(int),
+                "clip": non_negative(float), "seed": random_seed()}
 
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         description="Train an LSTM encoder-decoder to add numbers written as text (\"57+641\" -> \"698\").")
     add = parser.add_argument
-    add("--hidden", type=positive(int, 4096), help=f"hidden units of both LSTMs (default {DEFAULTS['hidden'][0]})")
-    add("--batch", type=positive(int), help=f"problems per batch (default {DEFAULTS['batch'][0]})")
-    add("--lr", type=positive(float), help=f"Adam's learning rate, decayed over the second half "
-                                           f"(default {DEFAULTS['lr'][0]})")
-    add("--epochs", type=non_negative(int),
+    add("--hidden", type=OPTION_TYPES["hidden"], help=f"hidden units of both LSTMs (default {DEFAULTS['hidden'][0]})")
+    add("--batch", type=OPTION_TYPES["batch"], help=f"problems per batch (default {DEFAULTS['batch'][0]})")
+    add("--lr", type=OPTION_TYPES["lr"], help=f"Adam's learning rate, decayed over the second half "
+                                              f"(default {DEFAULTS['lr'][0]})")
+    add("--epochs", type=OPTION_TYPES["epochs"],
         help=f"total epochs, counted across resumes; 0 only evaluates (default {DEFAULTS['epochs'][0]})")
-    add("--train-size", type=positive(int), help=f"training problems (default {DEFAULTS['train_size'][0]:,})")
-    add("--test-size", type=positive(int), help=f"held-out problems (default {DEFAULTS['test_size'][0]:,})")
-    add("--clip", type=non_negative(float), help="clip the gradient's global norm to this; 0 for none (default 5)")
-    add("--seed", type=int, help="seed of the weights and of the batches' order (default 1)")
+    add("--train-size", type=OPTION_TYPES["train_size"], help=f"training problems (default {DEFAULTS['train_size'][0]:,})")
+    add("--test-size", type=OPTION_TYPES["test_size"], help=f"held-out problems (default {DEFAULTS['test_size'][0]:,})")
+    add("--clip", type=OPTION_TYPES["clip"], help="clip the gradient's global norm to this; 0 for none (default 5)")
+    add("--seed", type=OPTION_TYPES["seed"], help="seed of the weights and of the batches' order (default 1)")
     add("--reverse", action=argparse.BooleanOptionalAction, default=None,
         help="read the question backwards (default: on)")
     add("--peeky", action=argparse.BooleanOptionalAction, default=None,

@@ -61,8 +61,9 @@ import numpy as np
 
 from LSTM_UNIT_CELL import LSTM_GATES, lstm_cell_forward
 from program_support import one_hot
-from sequence_training import output_loss
-from validation import arguments_checked, check_array, check_parameters, check_shape
+from sequence_training import check_count, check_labels, output_loss
+from validation import (agreed_size, arguments_checked, cast, check_array, check_dims, check_parameters, check_shape,
+                        result_dtype)
 from VectorizedLSTM import lstm_backward_vectorized, lstm_states_vectorized
 
 
@@ -200,27 +201,40 @@ def part(parameters, suffix):
 
 
 def check_model(parameters, x_enc, x_dec, peeky):
-    """Check the arguments of the model's functions once; give (n_a, m).
+    """Check the arguments of the model's functions once; give them back in the call's dtype, with (n_a, m).
 
-    The LSTM passes check the gate shapes against their inputs; this checks
-    what only the model knows: every key is there, both inputs have the same
-    m and V, and the decoder's weights match peeky.
+    The LSTM passes would check the gates too, but under the names they know
+    ("Wf", not "Wf_enc"); this checks every array under its own name, reads
+    n_a from what most of them say (so the odd one out is named), and makes
+    one dtype for the whole call (validation.py's policy): a float64 decoder
+    under a float32 encoder makes both float64.
 
     Arguments as seq2seq_loss_and_gradients; x_dec None when there is none (greedy decoding).
     """
     check_parameters(parameters, PARAMETER_KEYS)
+    for key in PARAMETER_KEYS:
+        check_array(key, parameters[key], 2)
+    if not isinstance(peeky, (bool, np.bool_)):
+        raise TypeError(f"peeky must be True or False, got {type(peeky).__name__}")
     check_array("x_enc", x_enc, 3)
-    n_x, m, _ = x_enc.shape
-    n_a = parameters["Wf_enc"].shape[0]
+    n_x, m, T_e = x_enc.shape
+    check_dims({"V": n_x, "m": m, "T_e": T_e}, f"x_enc has shape {x_enc.shape}")
     if x_dec is not None:
         check_array("x_dec", x_dec, 3)
-        check_shape("x_dec", x_dec, ("V", "m", x_dec.shape[2]), {"V": n_x, "m": m})
-    check_array("Wf_dec", parameters["Wf_dec"], 2)
+        check_shape("x_dec", x_dec, ("V", "m", "T_d"), {"V": n_x, "m": m, "T_d": max(x_dec.shape[2], 1)})
+    p = parameters
+    n_a = agreed_size([p[key].shape[0] for key in PARAMETER_KEYS if not key.endswith("y_dec")] + [p["Wy_dec"].shape[1]])
     width = "n_a + V + n_a" if peeky else "n_a + V"          # the decoder reads [a_prev; symbol (; h)]
-    dims = {"n_a": n_a, "V": n_x, width: n_a + n_x + (n_a if peeky else 0)}
-    check_shape("Wf_dec", parameters["Wf_dec"], ("n_a", width), dims)
-    check_shape("Wy_dec", parameters["Wy_dec"], ("V", "n_a"), dims)
-    return n_a, m
+    dims = {"n_a": n_a, "V": n_x, "n_a + V": n_a + n_x, width: n_a + n_x + (n_a if peeky else 0)}
+    for g in LSTM_GATES:
+        for suffix, columns in (("_enc", "n_a + V"), ("_dec", width)):
+            check_shape("W" + g + suffix, p["W" + g + suffix], ("n_a", columns), dims)
+            check_shape("b" + g + suffix, p["b" + g + suffix], ("n_a", 1), dims)
+    check_shape("Wy_dec", p["Wy_dec"], ("V", "n_a"), dims)
+    check_shape("by_dec", p["by_dec"], ("V", 1), dims)
+    inputs = [x_enc] + ([] if x_dec is None else [x_dec])
+    parameters, x_enc, x_dec = cast(result_dtype(*inputs, *p.values()), (parameters, x_enc, x_dec))
+    return parameters, x_enc, x_dec, n_a, m
 
 
 def peek(x_dec, h):
@@ -249,7 +263,7 @@ def seq2seq_forward(parameters, x_enc, x_dec, peeky):
     a_dec -- the decoder's hidden states, (n_a, m, T_d): the output layer reads them
     caches -- (encoder cache, decoder cache) for seq2seq_loss_and_gradients
     """
-    check_model(parameters, x_enc, x_dec, peeky)
+    parameters, x_enc, x_dec, _, _ = check_model(parameters, x_enc, x_dec, peeky)
     h, encoder_cache = encode_question(parameters, x_enc)
     decoder_input = peek(x_dec, h) if peeky else x_dec
     a_dec, _, decoder_cache = LSTM_STATES(decoder_input, h, part(parameters, "_dec"))
@@ -320,9 +334,12 @@ def greedy_decode(parameters, x_enc, peeky, steps=ANSWER_LENGTH, start=SEPARATOR
     Returns:
     written -- int64 array (m, steps): the most likely symbol at every step
     """
-    n_a, m = check_model(parameters, x_enc, None, peeky)
+    parameters, x_enc, _, n_a, m = check_model(parameters, x_enc, None, peeky)
     decoder = part(parameters, "_dec")
     n_x = x_enc.shape[0]
+    check_count("steps", steps)
+    if check_count("start", start, low=0) >= n_x:
+        raise ValueError(f"start = {start} is not a symbol: x_enc has V = {n_x} symbols")
     h, _ = encode_question(parameters, x_enc)
     a, c = h, np.zeros_like(h)
     symbol = np.full(m, start)
@@ -352,6 +369,9 @@ def exact_match(parameters, x_enc, targets, peeky, chunk=2500):
     accuracy -- float, the fraction of the N answers right in all 4 symbols
     written -- int64 array (N, 4), the model's answers
     """
+    check_array("x_enc", x_enc, 3)
+    check_labels("targets", targets, (x_enc.shape[1], ANSWER_LENGTH))
+    check_count("chunk", chunk)
     written = np.concatenate([greedy_decode(parameters, x_enc[:, start:start + chunk], peeky)
                               for start in range(0, x_enc.shape[1], chunk)])
     return float(np.mean(np.all(written == targets, axis=1))), written

@@ -25,7 +25,7 @@ In code, layer l is index l-1 of the lists: parameters[0] is the first layer.
 Dimension letters as in RNN_UNIT_CELL.py: n_x inputs, m examples, T_x steps;
 n_a[l] the hidden units of layer l (they may differ from layer to layer).
 """
-from validation import check_array, check_shape, check_state_parameters
+from validation import cast, check_array, check_shape, check_state_parameters, result_dtype
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 
@@ -69,6 +69,9 @@ def stacked_rnn_forward(x, a0, parameters):
     cache -- tuple (list of the L layers' caches, list of the L sizes n_a[l]), for stacked_rnn_backward
     """
     sizes = check_stacked_arguments(x, a0, parameters)
+    # one dtype for the whole call (validation.py's policy), not one per layer
+    dtype = result_dtype(x, *a0, *[layer[key] for layer in parameters for key in ("Wax", "Waa", "ba")])
+    x, a0, parameters = cast(dtype, (x, list(a0), list(parameters)))
     a, caches, inputs = [], [], x
     for layer, a0_layer in zip(parameters, a0):
         states, cache = rnn_states_vectorized(inputs, a0_layer, layer)

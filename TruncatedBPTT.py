@@ -40,7 +40,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402  (the imports from here on come after the thread settings)
 
 from checkpoint import (UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive,
-                        save_arrays, signals_ignored)
+                        random_seed, save_arrays, signals_ignored)
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS, clip_global_norm
 from program_support import (StatusLine, check_can_plot, exit_status, matplotlib_available, one_hot,
@@ -376,7 +376,7 @@ def parse_arguments(argv):
                         help="total training iterations, counted across resumes; 0 only evaluates (default 12000)")
     parser.add_argument("--clip", type=non_negative(float), default=5.0,
                         help="clip the gradient's global norm to this; 0 turns clipping off (default 5)")
-    parser.add_argument("--seed", type=non_negative(int), default=1, help="random seed for the weights and samples (default 1)")
+    parser.add_argument("--seed", type=random_seed(), default=1, help="random seed for the weights and samples (default 1)")
     parser.add_argument("--temperature", type=positive(float), default=0.8,
                         help="sampling temperature (default 0.8)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,

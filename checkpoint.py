@@ -30,7 +30,7 @@ The rules, and the piece of this file that keeps each one:
 
 UsageError is the one-line error of every program here: main() prints its
 message without a traceback and exits with status 2. The argparse types
-below (number, positive, non_negative, seed) give every numeric option the
+below (number, positive, non_negative, random_seed) give every numeric option the
 same one-line errors and the same promise: a value is refused before any
 work starts, or it is one the program can use and save (finite; a whole
 number fits the checkpoint's int64). Use them for every option of a new
@@ -104,7 +104,7 @@ def non_negative(kind, high=None):
     return number(kind, low=0, high=high, allow_low=True)
 
 
-def seed():
+def random_seed():
     """An argparse type for --seed: a whole number from 0 to 2**63 - 1.
 
     numpy's generators refuse negative seeds, and a checkpoint stores the
@@ -306,7 +306,7 @@ def load_arrays(path, program, expected=None):
     return arrays
 
 
-def check_member(path, arrays, key, kinds, ndim):
+def check_member(path, arrays, key, kinds, ndim, finite=True):
     """The array `key` of a loaded checkpoint, checked for its kind, its dimensions and (floats) finiteness.
 
     Arguments:
@@ -315,6 +315,7 @@ def check_member(path, arrays, key, kinds, ndim):
     key -- the array's name
     kinds -- the dtype kinds it may have: "f" floats, "iu" integers, "U" text, "b" booleans
     ndim -- its number of dimensions (0 for one number)
+    finite -- refuse floats that are inf or NaN (False where NaN means "none yet")
 
     Raises a one-line UsageError if it is missing, of another kind or
     number of dimensions, or holds floats that are not finite.
@@ -325,7 +326,7 @@ def check_member(path, arrays, key, kinds, ndim):
     if value.dtype.kind not in kinds or value.ndim != ndim:
         raise UsageError(f"{path}: {key!r} should be a {ndim}-D array of {KIND_NAMES.get(kinds, kinds)}, "
                          f"got dtype {value.dtype} and shape {value.shape}")
-    if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+    if finite and value.dtype.kind == "f" and not np.all(np.isfinite(value)):
         raise UsageError(f"{path}: {key!r} holds numbers that are not finite")
     return value
 

@@ -27,7 +27,7 @@ import numpy as np
 from Loss import cross_entropy_loss, output_layer_backward
 from Optimizers import Adam, clip_global_norm
 from rnn_utils import softmax
-from validation import cast, check_array, check_dims, check_shape, result_dtype
+from validation import cast, check_array, check_dims, check_shape, check_state_parameters, result_dtype
 
 
 # ---------------------------------------------------------------- checks
@@ -85,6 +85,36 @@ def check_labels(name, labels, shape):
         raise ValueError(f"{name}: expected shape {tuple(shape)}, got {labels.shape}")
 
 
+def one_dtype(model, x, parts=("rnn", "output")):
+    """`model` and `x`, checked, in the one dtype the whole call computes in (validation.py's policy).
+
+    A model function runs several passes; each would pick its own dtype from
+    the arrays it is given, so a float32 RNN under a float64 output layer
+    would compute its states in float32. Casting everything once first makes
+    any float64 (or integer) array make the whole call float64.
+    """
+    check_model(model, parts)
+    check_array("x", x, 3)
+    arrays = list(leaves(model, name="model"))
+    for path, array in arrays:
+        check_array("model" + "".join(f"[{key!r}]" for key in path), array)
+    dtype = result_dtype(x, *[array for _, array in arrays])
+    return cast(dtype, model), cast(dtype, x)
+
+
+def zero_state(x, rnn, name="model['rnn']"):
+    """The state before step 1, zeros (n_a, m), in the dtype the pass will compute in.
+
+    Checks x (n_x, m, T_x) and the RNN's parameters `rnn` (named `name` in
+    messages) on the way: a model function calls it first. A float64 zero
+    state would make a float32 model compute in float64 (validation.py's policy).
+    """
+    check_array("x", x, 3)
+    check_dims(dict(zip(("n_x", "m", "T_x"), x.shape)), f"x has shape {x.shape}")
+    n_a = check_state_parameters(name, rnn, x.shape[0])
+    return np.zeros((n_a, x.shape[1]), dtype=result_dtype(x, rnn["Wax"], rnn["Waa"], rnn["ba"]))
+
+
 # ---------------------------------------------------------------- the pieces
 
 
@@ -132,16 +162,19 @@ def output_loss(a, targets, output):
     return loss, {"dWya": dWya, "dby": dby}, da
 
 
-def leaves(tree, path=()):
-    """Every array of nested dicts and lists, with its path: (("forward", "Wax"), array), ..."""
+def leaves(tree, path=(), name="parameters"):
+    """Every array of nested dicts and lists, with its path: (("forward", "Wax"), array), ...
+
+    Anything else at a leaf is a TypeError naming it (as name[key][key]...).
+    """
     if isinstance(tree, np.ndarray):
         yield path, tree
         return
     if not isinstance(tree, (Mapping, list, tuple)):
         where = "".join(f"[{key!r}]" for key in path)
-        raise TypeError(f"parameters{where} must be an array, or a dict or list of them, got {type(tree).__name__}")
+        raise TypeError(f"{name}{where} must be an array, or a dict or list of them, got {type(tree).__name__}")
     for key, value in (tree.items() if isinstance(tree, Mapping) else enumerate(tree)):
-        yield from leaves(value, path + (key,))
+        yield from leaves(value, path + (key,), name)
 
 
 def gradient_of(gradients, path):
@@ -221,8 +254,10 @@ def check_train_arguments(parameters, loss_and_gradients, next_batch, iterations
 
 def accuracy_by_step(predicted, targets):
     """Fraction of the m examples right at each step: predicted, targets (m, T) -> (T,)."""
-    check_array("predicted", predicted, 2)
-    check_array("targets", targets, 2)
+    for name, labels in (("predicted", predicted), ("targets", targets)):
+        check_array(name, labels, 2)
+        if labels.dtype.kind not in "iu":
+            raise TypeError(f"{name} must be a numpy array of integer class indices, got dtype {labels.dtype}")
     if predicted.shape != targets.shape:
         raise ValueError(f"predicted has shape {predicted.shape} but targets {targets.shape}: one class per example and step")
     check_dims(dict(zip(("m", "T_x"), targets.shape)), f"targets has shape {targets.shape}")

@@ -56,6 +56,25 @@ def test_full_gradient_of_the_loss_matches_numerical(shape):
     np.testing.assert_array_equal(a_last, rnn_forward(x, a0, parameters)[0][:, :, -1])
 
 
+@pytest.mark.parametrize("shape", [(5, 4, 6, 4), (1, 1, 1, 1), (3, 2, 1, 5), (2, 4, 3, 1)])
+def test_output_layer_backward_matches_numerical_gradient(shape):
+    """dWy, dby and da of sum(dz * (Wy a + by)), the scores of every step, against the numerical gradient."""
+    n_a, n_y, m, T_x = shape
+    rng = np.random.default_rng(sum(shape))
+    a, dz = rng.standard_normal((n_a, m, T_x)), rng.standard_normal((n_y, m, T_x))
+    Wy, by = rng.standard_normal((n_y, n_a)), rng.standard_normal((n_y, 1))
+
+    def loss():
+        scores = np.einsum("ya,amt->ymt", Wy, a) + by[:, :, None]
+        return np.sum(scores * dz)
+
+    dWy, dby, da = output_layer_backward(dz, a, Wy)
+    for got, array in ((dWy, Wy), (dby, by), (da, a)):
+        assert got.shape == array.shape
+        error = relative_error(got, numerical_gradient(loss, array))
+        assert error <= 1e-7, f"relative error {error:.2e}"
+
+
 def test_output_layer_backward_against_a_loop_over_steps():
     rng = np.random.default_rng(0)
     dz, a, Wy = rng.standard_normal((3, 4, 5)), rng.standard_normal((6, 4, 5)), rng.standard_normal((3, 6))

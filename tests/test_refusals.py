@@ -33,7 +33,7 @@ from StackedRNN import stacked_rnn_backward, stacked_rnn_forward
 ])
 def test_the_seed_type_refuses_what_numpy_or_a_checkpoint_cannot_take(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message) as error:
-        checkpoint.seed()(text)
+        checkpoint.random_seed()(text)
     assert len(str(error.value)) < 120                 # one short line, even for 5000 digits
 
 
@@ -43,12 +43,20 @@ def test_whole_number_options_fit_in_a_checkpoint():
     for kind in (checkpoint.positive, checkpoint.non_negative):
         with pytest.raises(argparse.ArgumentTypeError, match="largest whole number a checkpoint holds"):
             kind(int)(str(largest + 1))
-    assert checkpoint.seed()(str(largest)) == largest
+    assert checkpoint.random_seed()(str(largest)) == largest
 
 
 def run(script, *arguments, cwd):
     return subprocess.run([sys.executable, os.path.join(ROOT, script), *arguments], capture_output=True,
                           text=True, timeout=120, cwd=cwd)
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_seq2seq_refuses_a_bad_seed_in_one_line_before_training(seed, tmp_path):
+    result = run("Seq2Seq.py", "--quick", "--seed", seed, "--checkpoint", str(tmp_path / "s.npz"), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith(f"got {seed}"), result.stderr
+    assert result.stdout == "" and os.listdir(tmp_path) == []
 
 
 # ---------------------------------------------------------------- checkpoints: whatever is in the zip
@@ -122,6 +130,26 @@ def test_the_programs_refuse_a_zip_with_a_member_that_is_not_an_array_in_one_lin
     assert str(path) in result.stderr
 
 
+@pytest.mark.parametrize("key, value, message", [
+    ("config_lr", np.array(np.inf), "not finite"), ("config_lr", np.array(True), "should be a 0-D array of floats"),
+    ("config_hidden", np.array(2.5), "should be a 0-D array of integers"),
+    ("config_hidden", np.array(2**40), "at most 4096"), ("config_seed", np.array(-1), "0 or more"),
+    ("history_epoch", np.array(0), "1-D array"), ("position", np.array(10**6), "does not fit"),
+    ("history_accuracy", np.array([0.0, 0.5]), "one entry per epoch"), ("param_by_dec", None, "has no 'param_by_dec'"),
+    ("adam_step", np.array(-3), "optimizer's state"),
+])
+def test_seq2seq_refuses_a_checkpoint_whose_contents_are_not_its_own(tmp_path, key, value, message):
+    import Seq2Seq
+    config = {"hidden": 3, "batch": 4, "lr": 0.01, "epochs": 1, "train_size": 8, "test_size": 4, "clip": 5.0,
+              "seed": 1, "reverse": True, "peeky": True}
+    arrays = Seq2Seq.state_arrays(Seq2Seq.new_state(config))
+    assert key in arrays
+    path = save_and_damage(tmp_path, "Seq2Seq.py", arrays, **{key: value})
+    with pytest.raises(checkpoint.UsageError, match=message):
+        Seq2Seq.load_state(path)
+    Seq2Seq.load_state(save_and_damage(tmp_path, "Seq2Seq.py", arrays))       # the undamaged one loads
+
+
 # ---------------------------------------------------------------- the kinds-of-RNN layer: no broadcasting
 
 def layer(n_a=4, n_y=3, m=2, T=5, seed=0):
@@ -188,7 +216,9 @@ def test_init_and_accuracy_refuse_bad_arguments():
     for call, match in ((lambda: init_states(0, 3, rng), "n_x must be at least 1"),
                         (lambda: init_states(2, 3.0, rng), "n_a must be a whole number"),
                         (lambda: init_output(3, 2, 0), "rng must be a numpy Generator"),
-                        (lambda: accuracy_by_step(np.zeros((2, 3)), np.zeros((3, 2))), "predicted has shape")):
+                        (lambda: accuracy_by_step(np.zeros((2, 3), int), np.zeros((3, 2), int)), "predicted has shape"),
+                        (lambda: accuracy_by_step(np.zeros((2, 3)), np.zeros((2, 3), int)),
+                         "predicted must be a numpy array of integer")):
         with pytest.raises((TypeError, ValueError), match=match):
             call()
 
@@ -204,6 +234,63 @@ def test_the_bidirectional_and_stacked_backwards_name_a_cache_that_is_not_theirs
     states, cache = stacked_rnn_forward(x, [np.zeros((5, 2))], layers)
     with pytest.raises(TypeError, match="stacked_rnn_forward"):
         stacked_rnn_backward(np.ones_like(states[-1]), (cache[0], 5))
+
+
+# ---------------------------------------------------------------- found by the property tests
+
+def test_one_float64_array_makes_the_whole_call_float64_in_every_chapter():
+    """The policy of validation.py, for calls that run several passes: stacked, bidirectional, the models."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 4)).astype(np.float32)
+    layers = [{k: v.astype(np.float32) for k, v in init_states(3, 5, rng).items()}, init_states(5, 4, rng)]
+    states, _ = stacked_rnn_forward(x, [np.zeros((5, 2), np.float32), np.zeros((4, 2), np.float32)], layers)
+    assert [s.dtype for s in states] == [np.float64, np.float64]
+    both = {"forward": layers[0], "backward": init_states(3, 4, rng)}
+    a, _ = birnn_forward(x, {"forward": np.zeros((5, 2), np.float32), "backward": np.zeros((4, 2))}, both)
+    assert a.dtype == np.float64
+    model = {"rnn": layers[0], "output": init_output(5, 3, rng)}          # a float32 RNN, a float64 output layer
+    import ManyToMany
+    loss, gradients = ManyToMany.loss_and_gradients(model, x, rng.integers(0, 3, size=(2, 4)))
+    assert gradients["rnn"]["dWax"].dtype == np.float64 and gradients["rnn"]["da0"].dtype == np.float64
+    model32 = {part: {k: v.astype(np.float32) for k, v in model[part].items()} for part in model}
+    loss, gradients = ManyToMany.loss_and_gradients(model32, x, rng.integers(0, 3, size=(2, 4)))
+    assert gradients["rnn"]["dWax"].dtype == np.float32 and gradients["rnn"]["dx"].dtype == np.float32
+
+
+def test_the_models_refuse_what_the_policy_refuses_anywhere_in_them():
+    import KindsOfRNN
+    import ManyToOne
+    rng = np.random.default_rng(0)
+    model = {"birnn": {"forward": init_states(1, 2, rng), "backward": init_states(1, 2, rng)},
+             "output": init_output(4, 2, rng)}
+    model["birnn"]["forward"]["Wax"] = np.ones((2, 1), dtype=bool)
+    with pytest.raises(TypeError, match=r"model\['birnn'\]\['forward'\]\['Wax'\] must hold numbers"):
+        KindsOfRNN.bidirectional_loss(model, np.ones((1, 2, 3)), np.zeros((2, 3), int))
+    model = {"rnn": init_states(1, 2, rng), "output": init_output(2, 2, rng)}
+    with pytest.raises(ValueError, match=r"labels: expected shape \(2,\)"):
+        ManyToOne.loss_and_gradients(model, np.ones((1, 2, 3)), np.zeros(3, int))
+    with pytest.raises(KeyError, match="model is missing 'output'"):
+        ManyToOne.predict({"rnn": model["rnn"]}, np.ones((1, 2, 3)))
+
+
+def test_the_encoder_decoder_names_its_own_parameters_and_computes_in_one_dtype():
+    import Seq2SeqModel as model
+    rng = np.random.default_rng(0)
+    parameters = model.init_parameters(13, 4, True, rng)
+    x_enc, x_dec = rng.standard_normal((13, 2, 7)), rng.standard_normal((13, 2, 5))
+    targets = rng.integers(0, 13, size=(2, 5))
+    for key, bad, message in (("Wf_enc", np.zeros((4, 16)), r"^Wf_enc: expected shape \(n_a, n_a \+ V\) = \(4, 17\)"),
+                              ("bo_enc", np.zeros((4, 1), bool), "^bo_enc must hold numbers"),
+                              ("Wi_enc", np.zeros((4, 17, 1)), "^Wi_enc must have 2 dimensions")):
+        with pytest.raises((TypeError, ValueError), match=message):
+            model.seq2seq_loss_and_gradients({**parameters, key: bad}, x_enc, x_dec, targets, True)
+    mixed = {key: value.astype(np.float32) if key.endswith("_enc") else value for key, value in parameters.items()}
+    loss, gradients = model.seq2seq_loss_and_gradients(mixed, x_enc.astype(np.float32), x_dec, targets, True)
+    assert gradients["dWf_enc"].dtype == np.float64
+    with pytest.raises(ValueError, match="start = 13 is not a symbol"):
+        model.greedy_decode(parameters, x_enc, True, start=13)
+    with pytest.raises(ValueError, match=r"targets: expected shape \(2, 4\)"):
+        model.exact_match(parameters, x_enc, targets, True)
 
 
 # ---------------------------------------------------------------- softmax of +inf, gradient of a read-only x

@@ -26,7 +26,7 @@ def random_model(n_x, n_a, peeky, rng):
     A larger output layer makes the loss react strongly to every state, so
     that gradient entries are rarely small enough to drown in rounding: the
     numerical gradient of a loss near 5 carries about 1e-13 of float64
-    rounding, more than 1e-7 of an entry near 1e-6 (README, encoder-decoder).
+    rounding, more than 1e-7 of an entry near 1e-6 (docs/encoder-decoder.md).
     """
     shapes = init_parameters(n_x, n_a, peeky, rng)
     parameters = {key: 0.5 * rng.standard_normal(value.shape) for key, value in shapes.items()}
