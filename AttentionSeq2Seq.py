@@ -33,7 +33,8 @@ import numpy as np
 
 import AttentionSeq2SeqModel as attention_model
 import Seq2SeqModel as plain_model
-from checkpoint import UsageError, check_can_save, interrupt_on_signals, load_arrays, non_negative, positive, seed
+from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
+                        positive, random_seed)
 from Dates import (ANSWER_LENGTH, QUESTION_LENGTH, SEPARATOR, SYMBOLS, decode, encode, encode_dates, make_dates,
                    unreadable)
 from Optimizers import Adam, clip_global_norm
@@ -166,26 +167,47 @@ def state_arrays(state):
 
 
 def load_state(path):
-    """Read a checkpoint of this program back into a state; one-line UsageError if it is not one."""
-    arrays = load_arrays(path, PROGRAM)
-    try:
-        config = {key: arrays["config_" + key].item() for key in CONFIG_KEYS}
-        if config["score"] not in ("dot", "additive") or not isinstance(config["hidden"], int):
-            raise UsageError(f"{path}: the checkpoint's configuration is damaged")
-        expected = attention_model.init_parameters(V, config["hidden"], config["score"], np.random.default_rng(0))
-        parameters = {key: arrays["param_" + key] for key in expected}
-        optimizer = Adam(config["lr"])
-        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
-        state = {"parameters": parameters, "optimizer": optimizer, "config": config,
-                 "history": {key: list(arrays["history_" + key]) for key in ("epoch", "accuracy", "loss", "seconds")}}
-        state.update({key: arrays[key].item() for key in PROGRESS_KEYS})
-    except KeyError as error:
-        raise UsageError(f"{path}: the checkpoint has no {error}")
+    """Read a checkpoint of this program back into a state; one-line UsageError if it is not one.
+
+    Every array is checked for its kind and dimensions (checkpoint.load_arrays), the
+    configuration with the command line's own option types, the progress and the history
+    for their ranges, and the parameters' shapes against the configuration saved with
+    them: a damaged or edited file is refused before any work, whatever it holds.
+    """
+    kinds = {"hidden": "iu", "batch": "iu", "lr": "f", "epochs": "iu", "train_size": "iu", "test_size": "iu",
+             "clip": "f", "seed": "iu", "score": "U"}
+    expected = {"config_" + key: (kinds[key], 0) for key in CONFIG_KEYS}
+    expected.update({"epoch": ("iu", 0), "position": ("iu", 0), "epoch_loss": ("f", 0), "seconds": ("f", 0),
+                     "history_epoch": ("iu", 1), "history_accuracy": ("f", 1), "history_seconds": ("f", 1)})
+    arrays = load_arrays(path, PROGRAM, expected)
+    history_loss = check_member(path, arrays, "history_loss", "f", 1, finite=False)   # NaN before the first epoch
+    config = {key: arrays["config_" + key].item() for key in CONFIG_KEYS}
+    for key, check in OPTION_TYPES.items():
+        try:
+            check(str(config[key]))
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"{path}: 'config_{key}' {error}")
+    progress = {key: arrays[key].item() for key in PROGRESS_KEYS}
+    history = {key: arrays["history_" + key].tolist() for key in ("epoch", "accuracy", "seconds")}
+    history["loss"] = history_loss.tolist()
+    if not 0 <= progress["position"] <= config["train_size"] or progress["epoch"] < 0 or progress["seconds"] < 0:
+        raise UsageError(f"{path}: the progress (epoch {progress['epoch']}, position {progress['position']}, "
+                         f"{progress['seconds']} s) does not fit {config['train_size']} training questions")
+    if len({len(values) for values in history.values()}) != 1 or history["epoch"] != list(range(len(history["epoch"]))) \
+            or len(history["epoch"]) != progress["epoch"] + 1:
+        raise UsageError(f"{path}: the history should hold one entry per epoch done, 0 to {progress['epoch']}")
+    shapes = attention_model.init_parameters(V, config["hidden"], config["score"], np.random.default_rng(0))
+    parameters = {key: check_member(path, arrays, "param_" + key, "f", 2) for key in shapes}
     for key, value in parameters.items():
-        if value.shape != expected[key].shape or value.dtype.kind != "f" or not np.all(np.isfinite(value)):
-            raise UsageError(f"{path}: {key} should be finite floats of shape {expected[key].shape}, "
-                             f"got {value.dtype} {value.shape}")
-    return state
+        if value.shape != shapes[key].shape:
+            raise UsageError(f"{path}: {key} should have shape {shapes[key].shape} for {config['hidden']} hidden "
+                             f"units, got {value.shape}")
+    optimizer = Adam(config["lr"])
+    try:
+        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
+    except (TypeError, ValueError, KeyError) as error:
+        raise UsageError(f"{path}: the optimizer's state: {str(error).strip(chr(34))}")
+    return {"parameters": parameters, "optimizer": optimizer, "config": config, "history": history, **progress}
 
 
 # ---------------------------------------------------------------- options
@@ -199,22 +221,35 @@ DEFAULTS = {"hidden": (64, 16), "batch": (128, 64), "lr": (0.005, 0.01), "epochs
 MODEL_OPTIONS = ("hidden", "train_size", "test_size", "seed", "score")   # fixed by a checkpoint
 
 
+# the command line's option types, also what load_state checks a checkpoint's configuration with
+def score_name(text):
+    """An argparse type: the name of an attention score."""
+    if text not in ("dot", "additive"):
+        raise argparse.ArgumentTypeError(f"must be dot or additive, got {text[:40]!r}")
+    return text
+
+
+OPTION_TYPES = {"hidden": positive(int, 4096), "batch": positive(int), "lr": positive(float),
+                "epochs": non_negative(int, 1000), "train_size": positive(int), "test_size": positive(int),
+                "clip": non_negative(float), "seed": random_seed(), "score": score_name}
+
+
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         description="Train an LSTM encoder-decoder with attention to read dates "
                     "(\"Tuesday, September 25, 1984\" -> \"1984-09-25\"), and measure the bottleneck it removes.")
     add = parser.add_argument
-    add("--hidden", type=positive(int, 4096), help=f"hidden units of both LSTMs (default {DEFAULTS['hidden'][0]})")
+    add("--hidden", type=OPTION_TYPES["hidden"], help=f"hidden units of both LSTMs (default {DEFAULTS['hidden'][0]})")
     add("--score", choices=("dot", "additive"), help="the attention score (default dot)")
-    add("--batch", type=positive(int), help=f"dates per batch (default {DEFAULTS['batch'][0]})")
-    add("--lr", type=positive(float), help=f"Adam's learning rate, decayed over the second half "
+    add("--batch", type=OPTION_TYPES["batch"], help=f"dates per batch (default {DEFAULTS['batch'][0]})")
+    add("--lr", type=OPTION_TYPES["lr"], help=f"Adam's learning rate, decayed over the second half "
                                            f"(default {DEFAULTS['lr'][0]})")
-    add("--epochs", type=non_negative(int, 1000),
+    add("--epochs", type=OPTION_TYPES["epochs"],
         help=f"passes over the training dates, counted across resumes (default {DEFAULTS['epochs'][0]})")
-    add("--train-size", type=positive(int), help=f"training questions (default {DEFAULTS['train_size'][0]:,})")
-    add("--test-size", type=positive(int), help=f"held-out dates (default {DEFAULTS['test_size'][0]:,})")
-    add("--clip", type=non_negative(float), help="clip the gradient's global norm to this; 0 for none (default 5)")
-    add("--seed", type=seed(), help="seed of the weights and of the batches' order (default 1)")
+    add("--train-size", type=OPTION_TYPES["train_size"], help=f"training questions (default {DEFAULTS['train_size'][0]:,})")
+    add("--test-size", type=OPTION_TYPES["test_size"], help=f"held-out dates (default {DEFAULTS['test_size'][0]:,})")
+    add("--clip", type=OPTION_TYPES["clip"], help="clip the gradient's global norm to this; 0 for none (default 5)")
+    add("--seed", type=OPTION_TYPES["seed"], help="seed of the weights and of the batches' order (default 1)")
     add("--checkpoint", help=f"the model's file (default {DEFAULT_CHECKPOINT}; "
                              f"with --quick {QUICK_CHECKPOINT}, which --quick replaces)")
     add("--resume", action="store_true", help="continue training the checkpoint")

@@ -4,8 +4,10 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+import checkpoint
 from conftest import ROOT
 
 SCRIPT = os.path.join(ROOT, "AttentionSeq2Seq.py")
@@ -112,3 +114,19 @@ def test_compare_quick_prints_both_models(tmp_path):
     assert "| attention (dot) | " in result.stdout and "| reversed + peeky, no attention | " in result.stdout
     assert result.stdout.splitlines()[-1].startswith("attention, dates: exact match ")
     assert not os.path.exists(tmp_path / "checkpoints")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("config_score", np.array("cosine"), "'config_score' must be dot or additive, got 'cosine'"),
+    ("config_hidden", np.array(9), r"Wf_enc should have shape \(9, 68\) for 9 hidden units, got \(8, 67\)"),
+    ("param_Wy_dec", np.zeros((59, 8), np.float32), r"Wy_dec should have shape \(59, 16\)"),
+    ("position", np.array(-1), "the progress"),
+])
+def test_a_damaged_checkpoint_is_refused_in_one_line(trained, tmp_path, key, value, message):
+    folder, _ = trained
+    arrays = checkpoint.load_arrays(str(folder / "checkpoints" / "attention.npz"), "AttentionSeq2Seq.py")
+    arrays[key] = value
+    checkpoint.save_arrays(str(tmp_path / "damaged.npz"), "AttentionSeq2Seq.py", arrays)
+    result = run(["--translate", "9/25/84", "--checkpoint", str(tmp_path / "damaged.npz")], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and re.search(message, result.stderr), result.stderr
