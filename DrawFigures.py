@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 
+from program_support import pyplot
+
 # Colours: inputs, hidden state, outputs/loss, gradients, neutral.
 INPUT, STATE, OUTPUT, GRAD, CELL, NOTE = "#4c72b0", "#2a9d8f", "#e07a1f", "#c0392b", "#eef3f8", "#555555"
 
@@ -563,11 +565,8 @@ def main(argv=None):
                         help="also run TruncatedBPTT.py, VanishingGradient.py and Seq2Seq.py --compare to plot "
                              "their results into DIR")
     args = parser.parse_args(argv)
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         print("DrawFigures.py needs matplotlib: python -m pip install matplotlib", file=sys.stderr)
         return 1
     os.makedirs(args.out, exist_ok=True)

@@ -9,7 +9,7 @@ Given a start digit d, write the last digits of its multiples 2d, 3d, 4d, ...:
     start 4   ->   8 2 6 0 4 8 2 6 0 4
 
 One input, many outputs: the shape of the character model's sampling
-(TruncatedBPTT.sample: one character in, a text out), of music generation
+(CharRNN.sample: one character in, a text out), of music generation
 and of captioning an image. The trick that makes it trainable is the
 character model's: each output is fed back as the next input,
 
@@ -27,10 +27,10 @@ import sys
 
 import numpy as np
 
+from CharRNN import sample
 from checkpoint import random_seed
 from program_support import one_hot
 from sequence_training import init_output, init_states, one_dtype, output_loss, train, zero_state
-from TruncatedBPTT import sample
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
 
 DIGITS = 10
@@ -61,7 +61,7 @@ def loss_and_gradients(model, x, targets):
 def write(model, start, length, rng):
     """Sample `length` digits from the start digit alone, as the character model writes text.
 
-    TruncatedBPTT.sample feeds every digit it draws back in; a low temperature
+    CharRNN.sample feeds every digit it draws back in; a low temperature
     (0.05: probabilities raised to the power 20) makes it all but pick the
     likeliest digit at every step.
     """

@@ -289,8 +289,8 @@ def final_line(accuracy, count):
 
 
 def where(state):
-    """Where training is, in words: "at epoch 2 (+1,280 problems)"."""
-    return f"at epoch {state['epoch']}" + (f" (+{state['position']:,} problems)" if state["position"] else "")
+    """Where training is, in words: "epoch 2 (+1,280 problems)"."""
+    return f"epoch {state['epoch']}" + (f" (+{state['position']:,} problems)" if state["position"] else "")
 
 
 def run_training(args):
@@ -301,7 +301,7 @@ def run_training(args):
     if args.resume:
         state = load_state(path)
         state["config"] = resolve(args, state["config"])
-        print(f"resumed from {path} {where(state)}, held-out exact match {state['history']['accuracy'][-1]:.4f}")
+        print(f"resumed from {path} at {where(state)}, held-out exact match {state['history']['accuracy'][-1]:.4f}")
     else:
         state = new_state(resolve(args))
     config = state["config"]

@@ -36,6 +36,7 @@ from GRU_UNIT_CELL import gru_cell_backward  # noqa: E402
 from Loss import cross_entropy_loss, output_layer_backward  # noqa: E402
 from LSTM_UNIT_CELL import lstm_cell_backward  # noqa: E402
 from Optimizers import Adam, clip_global_norm  # noqa: E402
+from program_support import matplotlib_available, pyplot  # noqa: E402
 from RNN_UNIT_CELL import rnn_cell_backward  # noqa: E402
 from rnn_utils import softmax  # noqa: E402
 from VectorizedGRU import gru_backward_vectorized, gru_states_vectorized  # noqa: E402
@@ -262,9 +263,7 @@ def summary_line(results, length):
 # ---------------------------------------------------------------- figures
 
 def draw(out, rows1, T_x, lengths, results, K):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     os.makedirs(out, exist_ok=True)
     colours = ["#c6dbef", "#6baed6", "#2171b5", "#08306b", "#e07a1f", "#2a9d8f", "#e07a1f", "#2a9d8f"]
     styles = ["-"] * 6 + ["--", "--"]
@@ -319,11 +318,8 @@ def main(argv=None):
     parser.add_argument("--out", metavar="DIR", help="write the two figures into DIR (needs matplotlib)")
     parser.add_argument("--seed", type=random_seed(), default=0, help="first of the three seeds (default 0)")
     args = parser.parse_args(argv)
-    if args.out:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            parser.error("--out needs matplotlib (python -m pip install matplotlib)")
+    if args.out and not matplotlib_available():
+        parser.error("--out needs matplotlib (python -m pip install matplotlib)")
 
     start = time.perf_counter()
     T_x = 30 if args.quick else 100

@@ -126,7 +126,7 @@ class SavePoints:
     Arguments:
     path, program -- where to save, and the program's name stamped in the file (checkpoint.save_arrays)
     arrays -- function () -> the dict of arrays that is the current state (read when saving)
-    where -- function () -> where training is in words ("at iteration 40"), or None while this
+    where -- function () -> where training is, in words ("iteration 40"), or None while this
              run has done nothing yet (then a stop has nothing new to save)
     resume -- the command that continues the run, shown when it is stopped
 
@@ -149,7 +149,7 @@ class SavePoints:
             save_arrays(self.path, self.program, self.arrays())
         except OSError as error:
             kept = "the previous checkpoint is kept" if os.path.exists(self.path) else "there is no checkpoint yet"
-            print(f"could not save the checkpoint to {self.path} {where} ({error.strerror or error}); {kept} "
+            print(f"could not save the checkpoint to {self.path} at {where} ({error.strerror or error}); {kept} "
                   f"and the model stays in memory", file=sys.stderr, flush=True)
             return False
         self.saved = where
@@ -173,10 +173,10 @@ class SavePoints:
                 if where is None:
                     print(f"\nstopped by {name} before the first iteration; nothing new to save", file=sys.stderr)
                 elif self.save():
-                    print(f"\nstopped by {name} {where}; the model is saved in {self.path}\n"
+                    print(f"\nstopped by {name} at {where}; the model is saved in {self.path}\n"
                           f"resume with: {self.resume}", file=sys.stderr)
                 else:
-                    print(f"\nstopped by {name} {where}; the model could not be saved", file=sys.stderr)
+                    print(f"\nstopped by {name} at {where}; the model could not be saved", file=sys.stderr)
             raise Stopped(exit_status(stop)) from None
 
 

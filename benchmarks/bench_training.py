@@ -18,31 +18,33 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # benchmark times what the program runs.
 import TruncatedBPTT as tb  # noqa: E402
 import numpy as np  # noqa: E402
+import CharRNN as char_rnn  # noqa: E402
 from Loss import rnn_loss_and_gradients  # noqa: E402
 from Optimizers import Adagrad, clip_global_norm  # noqa: E402
+from program_support import one_hot  # noqa: E402
 
 
 def main():
     quick = "--quick" in sys.argv
     args = tb.parse_arguments([])
     iterations = 300 if quick else args.iterations
-    text = tb.read_text(args.text)
+    text = char_rnn.read_text(args.text)
     chars = sorted(set(text))
     V, hidden, k, m = len(chars), 100, args.seq_length, args.batch
     index = {c: i for i, c in enumerate(chars)}
     indices = np.array([index[c] for c in text])
-    streams = tb.make_streams(indices, m, k)
+    streams = char_rnn.make_streams(indices, m, k)
     chunks = (streams.shape[1] - 1) // k
     rng = np.random.default_rng(args.seed)
-    parameters = tb.init_parameters(V, hidden, rng)
+    parameters = char_rnn.init_parameters(V, hidden, rng)
     optimizer = Adagrad(tb.DEFAULT_LEARNING_RATES["adagrad"])
-    start_loss = tb.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
+    start_loss = char_rnn.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
 
     def iteration_step(i, parameters, a_prev):
         start = (i % chunks) * k
-        x = tb.one_hot(streams[:, start: start + k], V)
+        x = one_hot(streams[:, start: start + k], V)
         loss, gradients, a_prev = rnn_loss_and_gradients(x, a_prev, streams[:, start + 1: start + k + 1], parameters,
-                                                         tb.FORWARD, tb.BACKWARD)
+                                                         char_rnn.FORWARD, char_rnn.BACKWARD)
         clipped, _ = clip_global_norm({"d" + n: gradients["d" + n] for n in parameters}, args.clip)
         return optimizer.update(parameters, clipped), a_prev
 
@@ -56,17 +58,17 @@ def main():
         if (i + 1) % max(1, iterations // 10) == 0:      # a minute without a word looks like a hang
             print(f"  iteration {i + 1}/{iterations}, {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - began
-    end_loss = tb.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
+    end_loss = char_rnn.evaluate(parameters, indices, stretch=streams.shape[1] - 1)
 
     # one whole iteration against its forward + backward alone, alternately
-    x = tb.one_hot(streams[:, :k], V)
+    x = one_hot(streams[:, :k], V)
     da = np.ones((hidden, m, k))
     whole, passes = [], []
     for _ in range(51):
         t0 = time.perf_counter()
         iteration_step(0, parameters, np.zeros((hidden, m)))
         t1 = time.perf_counter()
-        tb.BACKWARD(da, tb.FORWARD(x, np.zeros((hidden, m)), parameters)[2])
+        char_rnn.BACKWARD(da, char_rnn.FORWARD(x, np.zeros((hidden, m)), parameters)[2])
         t2 = time.perf_counter()
         whole.append(t1 - t0)
         passes.append(t2 - t1)
@@ -78,7 +80,7 @@ def main():
     print(f"loss per character after training:  {end_loss:.3f}   ({end_loss / math.log(V):.2f} of ln V)")
     print(f"training speed: {iterations * m * k / elapsed:,.0f} characters per second "
           f"({iterations / elapsed:.0f} iterations/s, {elapsed:.1f} s)")
-    print(f"one iteration / its forward + backward passes ({tb.FORWARD.__name__}, {tb.BACKWARD.__name__}): "
+    print(f"one iteration / its forward + backward passes ({char_rnn.FORWARD.__name__}, {char_rnn.BACKWARD.__name__}): "
           f"{statistics.median(whole) / statistics.median(passes):.2f} "
           f"(medians of 51 alternate timings: {statistics.median(whole) * 1e3:.2f} ms vs "
           f"{statistics.median(passes) * 1e3:.2f} ms)")

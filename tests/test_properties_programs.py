@@ -106,15 +106,15 @@ def test_every_numeric_option_is_refused_in_one_line_or_usable_and_savable(progr
 # ---------------------------------------------------------------- checkpoints, damaged in every way
 
 def tiny_truncated_bptt_checkpoint(path):
-    import TruncatedBPTT as tb
+    import CharRNN
     from Optimizers import OPTIMIZERS
     chars = list("ab c")
     rng = np.random.default_rng(0)
-    parameters = tb.init_parameters(len(chars), 3, rng)
-    optimizer = OPTIMIZERS["adagrad"](tb.DEFAULT_LEARNING_RATES["adagrad"])
+    parameters = CharRNN.init_parameters(len(chars), 3, rng)
+    optimizer = OPTIMIZERS["adagrad"](0.1)
     optimizer.update(parameters, {"d" + k: np.ones_like(v) for k, v in parameters.items()})
-    tb.save_checkpoint(path, parameters, optimizer, chars, 5, 1.25)
-    return tb.load_checkpoint
+    checkpoint.save_arrays(path, CharRNN.TRAINER, CharRNN.checkpoint_arrays(parameters, optimizer, chars, 5, 1.25))
+    return CharRNN.load_checkpoint
 
 
 def tiny_seq2seq_checkpoint(path):

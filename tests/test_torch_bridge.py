@@ -21,7 +21,7 @@ from ForwardPropagation import gru_forward, lstm_forward, rnn_forward  # noqa: E
 from helpers import random_gated, random_rnn  # noqa: E402
 from Loss import cross_entropy_loss, output_layer_backward  # noqa: E402
 import TorchBridge  # noqa: E402
-from TorchBridge import (cho_gru_class, gru_from_torch, gru_to_torch, lstm_from_torch,  # noqa: E402
+from TorchBridge import (ChoGRU, gru_from_torch, gru_to_torch, lstm_from_torch,  # noqa: E402
                          lstm_to_torch, rnn_from_torch, rnn_to_torch)
 
 # (n_x, n_a, n_y, m, T_x): the tutorial's size, then each of n_x, m, T_x (and all) at 1
@@ -259,7 +259,7 @@ def test_torch_nn_gru_differs_only_where_the_reset_gate_meets_wc():
 
 def test_cho_gru_is_one_class_and_a_torch_module():
     gru, _ = gru_to_torch(random_problem("gru", (2, 3, 2, 1, 1), seed=0)[2])
-    assert isinstance(gru, cho_gru_class()) and isinstance(gru, torch.nn.Module)
+    assert isinstance(gru, ChoGRU) and isinstance(gru, torch.nn.Module)
     assert sorted(name for name, _ in gru.named_parameters()) == ["Wc", "Wr", "Wu", "bc", "br", "bu"]
 
 

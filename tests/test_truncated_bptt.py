@@ -7,8 +7,9 @@ from ForwardPropagation import rnn_forward
 from gradient_check import numerical_gradient, relative_error
 from helpers import random_rnn
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
-from TruncatedBPTT import (BACKWARD, FORWARD, UsageError, evaluate, make_streams, one_hot, sample,
-                           truncated_bptt_gradients)
+from CharRNN import BACKWARD, FORWARD, evaluate, make_streams, sample, truncated_bptt_gradients
+from checkpoint import UsageError
+from program_support import one_hot
 
 
 def problem(T_x=9, seed=0):
@@ -100,6 +101,19 @@ def test_sampling_is_seeded_and_a_cold_temperature_picks_the_likeliest():
         index = int(np.argmax(parameters["Wya"] @ a + parameters["by"]))
         greedy.append(index)
     assert sample(parameters, 0, 30, 0.01, np.random.default_rng(3)) == greedy
+
+
+
+@pytest.mark.parametrize("temperature", [1e-3, 0.01, 1e-6])
+def test_the_bridge_draws_the_likeliest_character_at_a_cold_temperature(temperature):
+    # No probability here is above 0.3, so p ** (1 / T) underflows to 0 for every character at
+    # T = 1e-3 (0.3 ** 1000 < 1e-500): drawing from it gave index 0 whatever the probabilities.
+    import TorchBridge                        # imports without torch too: draw is NumPy's
+    probabilities = np.array([0.1, 0.2, 0.15, 0.3, 0.25])
+    for uniform in (1e-9, 0.2, 0.5, 0.999999):
+        assert TorchBridge.draw(probabilities, uniform, temperature) == 3
+    # at T = 1 the inverse CDF: 0.1, 0.3, 0.45, 0.75, 1.0
+    assert [TorchBridge.draw(probabilities, u, 1.0) for u in (0.05, 0.29, 0.31, 0.7, 0.8)] == [0, 1, 2, 3, 4]
 
 
 def mean_cross_entropy_by_hand(parameters, pieces):

@@ -4,7 +4,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -20,6 +19,44 @@ TEXT = "the cat sat on the mat. the dog sat on the log. " * 4
 def run(*args, cwd=None):
     return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=120,
                           cwd=cwd or ROOT)
+
+
+def training_process(text_file, checkpoint, **popen):
+    """TruncatedBPTT.py, training for ever, returned once its progress line shows an iteration done.
+
+    Its stderr is a pseudo-terminal, so the progress line shows each iteration's
+    number as a user sees it; waiting for that line, not for a timer, makes a
+    test of stopping independent of the machine's speed. Returns (process,
+    the terminal's end to read, what it showed so far).
+    """
+    if os.name != "posix":
+        pytest.skip("needs a pseudo-terminal (POSIX)")
+    import pty
+    terminal, its_stderr = pty.openpty()
+    process = subprocess.Popen([sys.executable, SCRIPT, "--text", str(text_file), *TINY,
+                                "--iterations", "100000000", "--checkpoint", str(checkpoint)],
+                               stdout=subprocess.PIPE, stderr=its_stderr, text=True, cwd=ROOT, **popen)
+    os.close(its_stderr)
+    shown = b""
+    while not re.search(rb"iteration [1-9]\d*/", shown):
+        shown += os.read(terminal, 4096)
+    return process, terminal, shown
+
+
+def stopped(process, terminal, shown, signum):
+    """Send `signum`, wait for the end; (stdout, all of stderr as text)."""
+    process.send_signal(signum)
+    while True:
+        try:
+            more = os.read(terminal, 4096)
+        except OSError:                          # the program ended: its terminal is closed
+            break
+        if not more:
+            break
+        shown += more
+    os.close(terminal)
+    stdout, _ = process.communicate(timeout=60)
+    return stdout, shown.decode("utf-8", "replace")
 
 
 @pytest.fixture
@@ -121,18 +158,12 @@ def test_zero_iterations_only_evaluates(tmp_path, text_file):
 
 def test_ctrl_c_saves_and_exits_130(tmp_path, text_file):
     checkpoint = tmp_path / "model.npz"
-    process = subprocess.Popen([sys.executable, SCRIPT, "--text", str(text_file), *TINY,
-                                "--iterations", "100000000", "--checkpoint", str(checkpoint)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
-                               # a terminal's Ctrl-C, even when pytest itself was started in the
-                               # background of a script (which makes children inherit SIGINT ignored)
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    # wait until it is training (the header is printed before the first iteration)
-    assert process.stdout.readline().startswith("text:")
-    time.sleep(1.5)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    process, terminal, shown = training_process(
+        text_file, checkpoint, env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+        # a terminal's Ctrl-C, even when pytest itself was started in the
+        # background of a script (which makes children inherit SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    stdout, stderr = stopped(process, terminal, shown, signal.SIGINT)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert str(checkpoint) in stderr and "--resume" in stderr
@@ -347,13 +378,8 @@ def test_sigterm_and_sighup_save_like_ctrl_c(tmp_path, text_file, name, code):
     if not hasattr(signal, name):
         pytest.skip(f"no {name} here")
     checkpoint = tmp_path / "model.npz"
-    process = subprocess.Popen([sys.executable, SCRIPT, "--text", str(text_file), *TINY,
-                                "--iterations", "100000000", "--checkpoint", str(checkpoint)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    assert process.stdout.readline().startswith("text:")
-    time.sleep(1.0)
-    process.send_signal(getattr(signal, name))
-    stdout, stderr = process.communicate(timeout=60)
+    process, terminal, shown = training_process(text_file, checkpoint)
+    stdout, stderr = stopped(process, terminal, shown, getattr(signal, name))
     assert process.returncode == code, stderr                    # 128 + the signal's number, as a shell reports it
     assert "Traceback" not in stderr and name in stderr and "--resume" in stderr
     with np.load(checkpoint) as data:
