@@ -39,7 +39,8 @@ from validation import arguments_checked
 
 # Training runs the vectorized passes (VectorizedRNN.py): the same numbers as the
 # tutorial's rnn_forward/rnn_backward to rounding (tests/test_vectorized.py and
-# tests/test_truncated_bptt.py check it), about 1.4 to 1.5 times as fast at this size (README, training chapter).
+# tests/test_truncated_bptt.py check it), about 1.4 to 1.5 times as fast at this size
+# (docs/running-faster.md, "Training").
 FORWARD, BACKWARD = rnn_forward_vectorized, rnn_backward_vectorized
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -18,7 +18,7 @@ import os
 
 # One BLAS thread, unless the user's environment says otherwise. The products here are small
 # ((m, n_a) by (n_a, 4 n_a) per step), and a second thread costs more in waiting than it gains:
-# on the shared 2-core machine of the README, 1.1-1.6e-4 s per training problem with one thread,
+# on the project's shared 2-core Xeon (docs/encoder-decoder.md), 1.1-1.6e-4 s per training problem with one thread,
 # 6-7e-4 s with two. numpy's BLAS reads this once, when numpy is first imported, so it only
 # takes effect when this file starts the program (python Seq2Seq.py): hence the imports after it.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

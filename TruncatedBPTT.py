@@ -25,8 +25,8 @@ import sys
 # The matrices of this program are small (100 x 100 against 100 x 16): a second
 # thread has little work to share, and on a busy machine it spins waiting for a
 # core that the main thread needs. Measured on the default run, 1000 iterations
-# on a shared 2-core machine: 5 to 12 times slower with two threads (README,
-# "Threads"). The number of threads also changes the last digits of every sum,
+# on a shared 2-core machine: 5 to 12 times slower with two threads (docs/training.md,
+# "One BLAS thread, on purpose"). The number of threads also changes the last digits of every sum,
 # so one fixed number keeps the default run the same from one run to the next.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
