@@ -34,7 +34,7 @@ import numpy as np
 import AttentionSeq2SeqModel as attention_model
 import Seq2SeqModel as plain_model
 from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
-                        positive, random_seed)
+                        parse_options, positive, random_seed)
 from Dates import (ANSWER_LENGTH, QUESTION_LENGTH, SEPARATOR, SYMBOLS, decode, encode, encode_dates, make_dates,
                    unreadable)
 from Optimizers import Adam, clip_global_norm
@@ -264,7 +264,7 @@ def parse_arguments(argv):
                                                "three seeds each (saves no model)")
     add("--compare", action="store_true", help="dates with attention against reversed + peeky without it, "
                                                "the same budget (saves no model)")
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     modes = [name for name in ("translate", "lengths", "compare") if getattr(args, name)]
     if len(modes) > 1:
         parser.error(f"--{modes[0]} and --{modes[1]} are two different runs: give one")

@@ -45,7 +45,7 @@ from program_support import one_hot
 from Seq2SeqModel import DECODER_KEYS, ENCODER_KEYS, LSTM_STATES, LSTM_STATES_BACKWARD, part
 from Seq2SeqModel import init_parameters as init_encoder_decoder
 from sequence_training import output_loss
-from validation import arguments_checked, check_array, check_parameters, check_shape
+from validation import agreed_size, arguments_checked, check_array, check_parameters, check_shape
 
 
 def parameter_keys(score):
@@ -105,10 +105,15 @@ def check_model(parameters, x_enc, x_dec, score):
     if x_dec is not None:
         check_array("x_dec", x_dec, 3)
         check_shape("x_dec", x_dec, ("V", "m", x_dec.shape[2]), {"V": n_x, "m": m})
-    check_array("Wf_enc", parameters["Wf_enc"], 2)
-    check_array("Wy_dec", parameters["Wy_dec"], 2)
-    n_a = parameters["Wf_enc"].shape[0]
-    check_shape("Wy_dec", parameters["Wy_dec"], ("V", "2 n_a"), {"V": n_x, "2 n_a": 2 * n_a})
+    for key in parameter_keys(score):               # under their own names: the LSTM passes say "Wf", not "Wf_enc"
+        check_array(key, parameters[key], 2)
+    p = parameters                                   # n_a: what most of the gates say, so the odd one out is named
+    n_a = agreed_size([p[key].shape[0] for key in ENCODER_KEYS + DECODER_KEYS[:-2]])
+    dims = {"V": n_x, "n_a": n_a, "n_a + V": n_a + n_x, "2 n_a": 2 * n_a}
+    for key in ENCODER_KEYS + DECODER_KEYS[:-2]:
+        check_shape(key, p[key], ("n_a", "n_a + V") if key.startswith("W") else ("n_a", 1), dims)
+    check_shape("Wy_dec", p["Wy_dec"], ("V", "2 n_a"), dims)
+    check_shape("by_dec", p["by_dec"], ("V", 1), dims)
     return n_a, m
 
 

@@ -4,7 +4,7 @@
   program either refuses it in one line (argparse's "argument --x: ...",
   exit status 2) or accepts a value it can use and save: a finite float, a
   whole number that fits a checkpoint's int64, a seed numpy takes.
-- Checkpoints: a checkpoint of TruncatedBPTT.py or Seq2Seq.py with any
+- Checkpoints: a checkpoint of TruncatedBPTT.py, Seq2Seq.py or AttentionSeq2Seq.py with any
   member removed, replaced by any array (kind, shape, values) or by bytes
   that are not an array, or with one added, is loaded or refused with a
   UsageError: never a traceback.
@@ -26,7 +26,7 @@ from hypothesis import given, strategies as st  # noqa: E402  (properties skips 
 import checkpoint
 
 PROGRAMS = ["OneToMany", "ManyToOne", "ManyToMany", "KindsOfRNN", "VanishingGradient", "TruncatedBPTT",
-            "TorchBridge", "Seq2Seq", "DrawFigures", "RNN"]
+            "TorchBridge", "Seq2Seq", "AttentionSeq2Seq", "DrawFigures", "RNN"]
 
 
 class Parsed(Exception):
@@ -125,7 +125,18 @@ def tiny_seq2seq_checkpoint(path):
     return Seq2Seq.load_state
 
 
-CHECKPOINTS = {"TruncatedBPTT": tiny_truncated_bptt_checkpoint, "Seq2Seq": tiny_seq2seq_checkpoint}
+def tiny_attention_checkpoint(path):
+    import AttentionSeq2Seq as program
+    from Dates import SYMBOLS
+    config = {"hidden": 3, "batch": 4, "lr": 0.01, "epochs": 1, "train_size": 8, "test_size": 4, "clip": 5.0,
+              "seed": 1, "score": "dot"}
+    state = program.new_state(config, program.with_attention(len(SYMBOLS), 3))
+    checkpoint.save_arrays(path, program.PROGRAM, program.state_arrays(state))
+    return program.load_state
+
+
+CHECKPOINTS = {"TruncatedBPTT": tiny_truncated_bptt_checkpoint, "Seq2Seq": tiny_seq2seq_checkpoint,
+               "AttentionSeq2Seq": tiny_attention_checkpoint}
 
 
 def read_members(path):

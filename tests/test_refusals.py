@@ -311,6 +311,17 @@ def test_the_encoder_decoder_names_its_own_parameters_and_computes_in_one_dtype(
         model.exact_match(parameters, x_enc, targets, True)
 
 
+def test_the_attention_model_names_its_own_parameters():
+    import AttentionSeq2SeqModel as model
+    rng = np.random.default_rng(0)
+    parameters = model.init_parameters(5, 3, "dot", rng)
+    x_enc, x_dec, targets = rng.standard_normal((5, 2, 4)), rng.standard_normal((5, 2, 3)), np.zeros((2, 3), int)
+    for key, bad, message in (("bf_enc", np.zeros((3, 1), bool), "^bf_enc must hold numbers"),
+                              ("Wf_enc", np.zeros((3, 7)), r"^Wf_enc: expected shape \(n_a, n_a \+ V\) = \(3, 8\)")):
+        with pytest.raises((TypeError, ValueError), match=message):
+            model.attention_seq2seq_loss_and_gradients({**parameters, key: bad}, x_enc, x_dec, targets, "dot")
+
+
 # ---------------------------------------------------------------- softmax of +inf, gradient of a read-only x
 
 def test_softmax_of_infinite_scores_is_its_limit():
