@@ -29,7 +29,7 @@ import sys
 
 import numpy as np
 
-from checkpoint import UsageError, load_arrays
+from checkpoint import UsageError, check_member, load_arrays
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS
 from program_support import one_hot
@@ -39,7 +39,8 @@ from validation import arguments_checked
 
 # Training runs the vectorized passes (VectorizedRNN.py): the same numbers as the
 # tutorial's rnn_forward/rnn_backward to rounding (tests/test_vectorized.py and
-# tests/test_truncated_bptt.py check it), about 1.4 to 1.5 times as fast at this size (README, training chapter).
+# tests/test_truncated_bptt.py check it), about 1.4 to 1.5 times as fast at this size
+# (docs/running-faster.md, "Training").
 FORWARD, BACKWARD = rnn_forward_vectorized, rnn_backward_vectorized
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,16 +240,7 @@ def load_checkpoint(path):
     contents = load_arrays(path, TRAINER)
 
     def array(key, kinds, ndim):
-        if key not in contents:
-            raise UsageError(f"{path}: the checkpoint has no {key!r}")
-        value = contents[key]
-        if value.dtype.kind not in kinds or value.ndim != ndim:
-            raise UsageError(f"{path}: {key!r} should be a {ndim}-D array of "
-                             f"{'floats' if kinds == 'f' else 'integers' if kinds == 'iu' else 'text'}, "
-                             f"got dtype {value.dtype} and shape {value.shape}")
-        if kinds == "f" and not np.all(np.isfinite(value)):
-            raise UsageError(f"{path}: {key!r} holds numbers that are not finite")
-        return value
+        return check_member(path, contents, key, kinds, ndim)      # there, of its kind and dimensions, finite
 
     codes = array("vocabulary", "iu", 1)
     if codes.size == 0 or codes.min() < 0 or codes.max() > sys.maxunicode or len(set(codes.tolist())) != codes.size:

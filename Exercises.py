@@ -928,6 +928,21 @@ def unprivileged_ids():
         return 65534, 65534
 
 
+def others_may_enter(folder):
+    """True if every folder from the root down to `folder` lets any user through (o+x)."""
+    folder = os.path.realpath(folder)
+    while True:
+        try:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return True
+        folder = parent
+
+
 def platform_note():
     """What this platform cannot limit (said once per run), or None."""
     try:
@@ -968,6 +983,11 @@ class Grader:
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.running, self.stopping = set(), False       # the children running now; True after Ctrl-C
         self.scratch = tempfile.mkdtemp(prefix="exercises-grading-")
+        if self.drop_to and not others_may_enter(os.path.dirname(self.scratch)):
+            print(f"Exercises.py: running as root, but the user nobody cannot enter {tempfile.gettempdir()}: "
+                  f"the students' code runs as root (set TMPDIR to a folder anyone may enter, e.g. /tmp)",
+                  file=sys.stderr)
+            self.drop_to = None
         if self.drop_to:
             os.chmod(self.scratch, 0o711)     # `nobody` may enter its own folder, not list the others
 
@@ -1115,8 +1135,7 @@ class Grader:
             if self.drop_to:
                 for path in [workdir] + [os.path.join(workdir, name) for name in files]:
                     os.chown(path, *self.drop_to)
-            with tempfile.TemporaryFile() as inputs, tempfile.TemporaryFile() as results, \
-                    tempfile.TemporaryFile() as log:
+            with self.exchange_file() as inputs, self.exchange_file() as results, tempfile.TemporaryFile() as log:
                 inputs.write(self.plan(step))
                 inputs.flush()
                 inputs.seek(0)
@@ -1135,16 +1154,24 @@ class Grader:
             return record, None
         return None, self.why_no_results(returncode, stopped, tail)
 
+    def exchange_file(self):
+        """A file the grader and a child share: unnamed, passed by descriptor (POSIX), or named, outside
+        the child's folder (Windows, where descriptors cannot be passed)."""
+        if os.name == "posix":
+            return tempfile.TemporaryFile()
+        return tempfile.NamedTemporaryFile(dir=self.scratch, delete=False)
+
     def start_and_wait(self, workdir, inputs, results, log):
         """Start the child, wait for it (within the wall-clock allowance), kill what it left: (returncode, stopped)."""
-        command = [sys.executable, "-I", "-B", "-c", self.child_source, workdir,
-                   str(inputs.fileno()), str(results.fileno())]
+        posix = os.name == "posix"
+        command = [sys.executable, "-I", "-B", "-c", self.child_source, workdir] + \
+                  ([str(inputs.fileno()), str(results.fileno())] if posix else [inputs.name, results.name])
         environment = {"PATH": os.defpath, "HOME": workdir, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
                        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "SYSTEMROOT": os.environ.get("SYSTEMROOT", "")}
         if self.stopping:
             raise KeyboardInterrupt
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=workdir,
-                                   env=environment, pass_fds=(inputs.fileno(), results.fileno()),
+                                   env=environment, pass_fds=(inputs.fileno(), results.fileno()) if posix else (),
                                    start_new_session=hasattr(os, "killpg"))
         self.running.add(process)
         stopped = False
@@ -1495,7 +1522,7 @@ def grade_all(submissions, out, settings, console=None):
     refuse_impossible_target(out)
     os.makedirs(out, exist_ok=True)
     for name in skipped:
-        print(f"skipped {name}: not a folder", file=console)
+        print(f"skipped {name}: not a folder (or a link to one)", file=console)
     grader = Grader(settings)
     steps, lock, finished = grader.steps, threading.Lock(), []
     rows, changed = {}, None
@@ -1561,6 +1588,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def not_dumpable():
     """Linux: make this process's /proc entries (its files, its memory) closed to its own children."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)

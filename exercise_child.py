@@ -1,6 +1,6 @@
 """The child process of the grader: runs ONE student's function of ONE step, hands back plain arrays.
 
-Exercises.py starts this file's text as `python -I -B -c TEXT WORKDIR INPUTS_FD RESULTS_FD`
+Exercises.py starts this file's text as `python -I -B -c TEXT WORKDIR INPUTS RESULTS`
 for every step of every student. It is the only code of the grader that runs
 next to the student's code, and nothing it does decides a grade: it calls the
 student's function on the inputs the grader drew and writes what came back
@@ -288,7 +288,9 @@ def run_optimizer(optimizer_class, inputs, arrays, path):
 
 def main():
     """Steps 1-5 of the docstring."""
-    workdir, inputs_fd, results_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    workdir, inputs, results = sys.argv[1:4]      # descriptors (POSIX) or paths of files (Windows)
+    inputs_fd = int(inputs) if inputs.isdigit() else os.open(inputs, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    results_fd = int(results) if results.isdigit() else os.open(results, os.O_WRONLY | getattr(os, "O_BINARY", 0))
     os.set_inheritable(results_fd, False)
     # Everything this file uses is imported now, while the interpreter's files can still be read
     # (after the drop to `nobody` they may not be).

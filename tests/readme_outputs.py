@@ -63,6 +63,9 @@ PROGRAMS = {
     "python VanishingGradient.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
     # the encoder-decoder's default run, 10 epochs of 45,000 sums (about a minute)
     "python Seq2Seq.py": Program(900, False, "Intel(R) Xeon(R) Processor @ 2.80GHz"),
+    # the attention chapter: dates, 5 epochs (about 80 s of CPU); copying digits, 6 models (about 4 minutes)
+    "python AttentionSeq2Seq.py": Program(1200, False, "AMD EPYC"),
+    "python AttentionSeq2Seq.py --lengths": Program(1800, False, "AMD EPYC"),
 }
 # Another processor follows another trajectory, as another seed would (seeds 1-5 spread over 0.11,
 # docs/training.md): the default run ended at 1.5983 on an AMD EPYC against the quoted 1.6188

@@ -56,7 +56,7 @@ def ours(kind, x, a0, parameters, targets):
 
 
 def torch_gradients_by_our_names(kind, recurrent, linear, n_a):
-    """The autograd gradients of the torch modules, laid out as our gradients (the README's table)."""
+    """The autograd gradients of the torch modules, laid out as our gradients (the table of docs/pytorch.md)."""
     grad = lambda tensor: tensor.grad.numpy()
     if kind == "rnn":
         # both torch biases are added where our one is: each gets our dba (to rounding)
@@ -245,7 +245,7 @@ def torch_gru_difference(parameters, x, a0):
 
 
 def test_torch_nn_gru_differs_only_where_the_reset_gate_meets_wc():
-    """The README's claim, checked: u is torch's 1 - z exactly, and the reset gate's place is the rest.
+    """docs/pytorch.md's claim, checked: u is torch's 1 - z exactly, and the reset gate's place is the rest.
 
     When the candidate does not read a_prev (the a_prev columns of Wc are zero), where the reset
     gate stands cannot matter, and torch.nn.GRU computes our GRU to rounding; with any real Wc it does not.

@@ -85,4 +85,5 @@ def imported_modules(path):
 def test_only_the_bridge_and_its_tests_mention_torch_in_an_import():
     users = sorted(os.path.relpath(path, ROOT) for path in glob.glob(os.path.join(ROOT, "*.py"))
                    + glob.glob(os.path.join(ROOT, "tests", "*.py")) if "torch" in imported_modules(path))
-    assert users == ["TorchBridge.py", os.path.join("tests", "test_torch_bridge.py")]
+    assert users == ["TorchBridge.py", os.path.join("tests", "test_attention_torch.py"),
+                     os.path.join("tests", "test_torch_bridge.py")]
