@@ -29,7 +29,7 @@ import sys
 
 import numpy as np
 
-from checkpoint import UsageError, load_arrays
+from checkpoint import UsageError, check_member, load_arrays
 from Loss import cross_entropy_loss, rnn_loss_and_gradients
 from Optimizers import OPTIMIZERS
 from program_support import one_hot
@@ -240,16 +240,7 @@ def load_checkpoint(path):
     contents = load_arrays(path, TRAINER)
 
     def array(key, kinds, ndim):
-        if key not in contents:
-            raise UsageError(f"{path}: the checkpoint has no {key!r}")
-        value = contents[key]
-        if value.dtype.kind not in kinds or value.ndim != ndim:
-            raise UsageError(f"{path}: {key!r} should be a {ndim}-D array of "
-                             f"{'floats' if kinds == 'f' else 'integers' if kinds == 'iu' else 'text'}, "
-                             f"got dtype {value.dtype} and shape {value.shape}")
-        if kinds == "f" and not np.all(np.isfinite(value)):
-            raise UsageError(f"{path}: {key!r} holds numbers that are not finite")
-        return value
+        return check_member(path, contents, key, kinds, ndim)      # there, of its kind and dimensions, finite
 
     codes = array("vocabulary", "iu", 1)
     if codes.size == 0 or codes.min() < 0 or codes.max() > sys.maxunicode or len(set(codes.tolist())) != codes.size:

@@ -928,6 +928,21 @@ def unprivileged_ids():
         return 65534, 65534
 
 
+def others_may_enter(folder):
+    """True if every folder from the root down to `folder` lets any user through (o+x)."""
+    folder = os.path.realpath(folder)
+    while True:
+        try:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return True
+        folder = parent
+
+
 def platform_note():
     """What this platform cannot limit (said once per run), or None."""
     try:
@@ -968,6 +983,11 @@ class Grader:
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.running, self.stopping = set(), False       # the children running now; True after Ctrl-C
         self.scratch = tempfile.mkdtemp(prefix="exercises-grading-")
+        if self.drop_to and not others_may_enter(os.path.dirname(self.scratch)):
+            print(f"Exercises.py: running as root, but the user nobody cannot enter {tempfile.gettempdir()}: "
+                  f"the students' code runs as root (set TMPDIR to a folder anyone may enter, e.g. /tmp)",
+                  file=sys.stderr)
+            self.drop_to = None
         if self.drop_to:
             os.chmod(self.scratch, 0o711)     # `nobody` may enter its own folder, not list the others
 
@@ -1502,7 +1522,7 @@ def grade_all(submissions, out, settings, console=None):
     refuse_impossible_target(out)
     os.makedirs(out, exist_ok=True)
     for name in skipped:
-        print(f"skipped {name}: not a folder", file=console)
+        print(f"skipped {name}: not a folder (or a link to one)", file=console)
     grader = Grader(settings)
     steps, lock, finished = grader.steps, threading.Lock(), []
     rows, changed = {}, None

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from checkpoint import random_seed
+from checkpoint import parse_options, random_seed
 import ManyToMany
 import ManyToOne
 import OneToMany
@@ -236,7 +236,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Train every kind of RNN on its task and print one table.")
     parser.add_argument("--quick", action="store_true", help="every part, small, in seconds (a smoke run)")
     parser.add_argument("--seed", type=random_seed(), default=0)
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     quick, seed = args.quick, args.seed
     start = time.perf_counter()
     length, symbols, n_a = (4, 4, 8) if quick else (8, 4, 32)

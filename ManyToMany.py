@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from checkpoint import random_seed
+from checkpoint import parse_options, random_seed
 from sequence_training import (accuracy_by_step, init_output, init_states, one_dtype, output_loss,
                                output_probabilities, train, zero_state)
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
@@ -81,7 +81,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Many-to-many, aligned: the running count of a modulo 3.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
     parser.add_argument("--seed", type=random_seed(), default=0)
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     result = run(args.quick, args.seed)
     text, target, predicted = result["example"]
     print(f"many-to-many, aligned: count of 'a' modulo 3 at every step, T_x = {result['length']}, "

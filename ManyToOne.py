@@ -33,7 +33,7 @@ import sys
 
 import numpy as np
 
-from checkpoint import random_seed
+from checkpoint import parse_options, random_seed
 from sequence_training import (check_labels, init_output, init_states, one_dtype, output_loss,
                                output_probabilities, train, zero_state)
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
@@ -93,7 +93,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Many-to-one: the parity of a bit string, the sign of a sum.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
     parser.add_argument("--seed", type=random_seed(), default=0)
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     for task in TASKS:
         result = run(task, args.quick, args.seed)
         print(f"many-to-one, {task} of T_x = {result['length']} inputs, n_a = {result['n_a']}, "

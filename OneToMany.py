@@ -28,7 +28,7 @@ import sys
 import numpy as np
 
 from CharRNN import sample
-from checkpoint import random_seed
+from checkpoint import parse_options, random_seed
 from program_support import one_hot
 from sequence_training import init_output, init_states, one_dtype, output_loss, train, zero_state
 from VectorizedRNN import rnn_backward_vectorized, rnn_states_vectorized
@@ -86,7 +86,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="One-to-many: write the multiples of a start digit.")
     parser.add_argument("--quick", action="store_true", help="a smoke run in a second or two")
     parser.add_argument("--seed", type=random_seed(), default=0)
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     result = run(args.quick, args.seed)
     print(f"one-to-many: the last digits of 2d, 3d, ..., from the start digit d alone, "
           f"n_a = {result['n_a']}, {result['iterations']} iterations of 32 sequences")

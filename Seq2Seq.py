@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
-                        positive, random_seed)
+                        parse_options, positive, random_seed)
 from Optimizers import Adam, clip_global_norm
 from program_support import SavePoints, StatusLine, pyplot, run_program
 from Seq2SeqModel import (PARAMETER_KEYS, V, decode, exact_match, init_parameters, make_problems, one_hot_problems,
@@ -221,7 +221,7 @@ def parse_arguments(argv):
     add("--quick", action="store_true", help="a small model for a few seconds: a smoke test")
     add("--compare", metavar="DIR", help="train plain, reversed and reversed + peeky at the same budget, print "
                                          "the table and write DIR/Seq2SeqAccuracy.png (saves no model)")
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     if args.resume and args.overwrite:
         parser.error("--resume continues the checkpoint and --overwrite replaces it: give only one")
     if args.compare is not None and (args.resume or args.checkpoint):

@@ -51,7 +51,7 @@ except ImportError:                  # optional: require_torch() says how to ins
 
 from CharRNN import DEFAULT_CHECKPOINT, DEFAULT_TEXT, load_checkpoint, read_text, sharpen
 from ForwardPropagation import gate_keys
-from checkpoint import UsageError, positive, random_seed
+from checkpoint import UsageError, parse_options, positive, random_seed
 from GRU_UNIT_CELL import GRU_GATES
 from LSTM_UNIT_CELL import LSTM_GATES
 from RNN_UNIT_CELL import RNN_PARAMETER_KEYS, check_rnn_parameters, rnn_cell_forward
@@ -475,7 +475,7 @@ def parse_arguments(argv):
     parser.add_argument("--length", type=positive(int, high=1_000_000), default=200, help="characters to sample (default 200)")
     parser.add_argument("--temperature", type=positive(float), default=0.8, help="default 0.8")
     parser.add_argument("--seed", type=random_seed(), default=1, help="seed of the uniform draws (default 1)")
-    return parser.parse_args(argv)
+    return parse_options(parser, argv)
 
 
 def main(argv=None):

@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402  (the imports from here on come after the threa
 
 from CharRNN import (BACKWARD, DEFAULT_CHECKPOINT, DEFAULT_TEXT, FORWARD, MAX_HIDDEN, TRAINER,  # noqa: E402
                      checkpoint_arrays, evaluate, init_parameters, load_checkpoint, make_streams, read_text, sample)
-from checkpoint import UsageError, check_can_save, non_negative, positive, random_seed  # noqa: E402
+from checkpoint import UsageError, check_can_save, non_negative, parse_options, positive, random_seed  # noqa: E402
 from Loss import rnn_loss_and_gradients  # noqa: E402
 from Optimizers import OPTIMIZERS, clip_global_norm  # noqa: E402
 from program_support import (Progress, SavePoints, check_can_plot, matplotlib_available, one_hot,  # noqa: E402
@@ -78,7 +78,7 @@ def parse_arguments(argv):
                         help="replace the checkpoint at --checkpoint with a new model (without it, an existing "
                              "checkpoint is only ever continued, with --resume)")
     parser.add_argument("--plot", metavar="PATH", help="write the loss curve to this PNG (needs matplotlib)")
-    return parser.parse_args(argv)
+    return parse_options(parser, argv)
 
 
 def plot_losses(path, history, vocab_size):

@@ -30,7 +30,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402  (after the thread settings)
 
-from checkpoint import random_seed  # noqa: E402
+from checkpoint import parse_options, random_seed  # noqa: E402
 from ForwardPropagation import gru_forward, lstm_forward, rnn_forward  # noqa: E402
 from GRU_UNIT_CELL import gru_cell_backward  # noqa: E402
 from Loss import cross_entropy_loss, output_layer_backward  # noqa: E402
@@ -317,7 +317,7 @@ def main(argv=None):
     size.add_argument("--long", action="store_true", help="also train at 200 steps, and at 100 from the usual gate biases")
     parser.add_argument("--out", metavar="DIR", help="write the two figures into DIR (needs matplotlib)")
     parser.add_argument("--seed", type=random_seed(), default=0, help="first of the three seeds (default 0)")
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv)
     if args.out and not matplotlib_available():
         parser.error("--out needs matplotlib (python -m pip install matplotlib)")
 

@@ -28,13 +28,19 @@ The rules, and the piece of this file that keeps each one:
   program's file. Arrays only, never pickled objects (allow_pickle=False):
   loading a checkpoint must not run code.
 
-UsageError is the one-line error of every program here: main() prints its
-message without a traceback and exits with status 2. The argparse types
+UsageError is the one-line error of every program here:
+program_support.run_program prints its message without a traceback and
+exits with status 2. The argparse types
 below (number, positive, non_negative, random_seed) give every numeric option the
 same one-line errors and the same promise: a value is refused before any
 work starts, or it is one the program can use and save (finite; a whole
 number fits the checkpoint's int64). Use them for every option of a new
 program.
+
+This file keeps the file and its safety: the format, atomic saving, checked
+loading, never overwriting what another wrote, and the signal handling.
+When a program saves, what it tells the user, and how it exits are
+program_support.py's (SavePoints, run_program), built on these.
 """
 import argparse
 import contextlib
@@ -112,6 +118,20 @@ def random_seed():
     refuses the same values in the same words.
     """
     return non_negative(int)
+
+
+def parse_options(parser, argv):
+    """parser.parse_args(argv), with one gap of argparse closed: every typed option holds one checked value.
+
+    Python 3.11's argparse gives "--seed=--" the value [] without calling the
+    option's type at all, so no check above would run; this refuses it, in
+    argparse's own one-line form (exit status 2).
+    """
+    args = parser.parse_args(argv)
+    for action in parser._actions:
+        if action.type is not None and action.nargs is None and isinstance(getattr(args, action.dest, None), list):
+            parser.error(f"argument {action.option_strings[-1]}: expected one value")
+    return args
 
 
 # ---------------------------------------------------------------- checks before training

@@ -41,8 +41,8 @@ def threads_option(argv):
     if "--threads" not in argv:
         return None
     position = argv.index("--threads") + 1
-    if position >= len(argv) or not argv[position].isdigit() or int(argv[position]) < 1:
-        sys.exit("bench_gated.py: --threads needs a positive integer, e.g. --threads 1")
+    if position >= len(argv) or not argv[position].isdigit() or not 1 <= int(argv[position]) <= 1024:
+        sys.exit("bench_gated.py: --threads needs a whole number from 1 to 1024, e.g. --threads 1")
     return int(argv[position])
 
 

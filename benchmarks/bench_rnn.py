@@ -304,6 +304,9 @@ def machine():
 
 def main():
     quick = "--quick" in sys.argv
+    unknown = [a for a in sys.argv[1:] if a != "--quick"]
+    if unknown:                                    # a typo (--quik) must not start the full run
+        sys.exit(f"bench_rnn.py: unknown option {unknown[0]} (use --quick)")
     if torch is not None:
         torch.set_num_threads(os.cpu_count() or 1)     # as many as numpy's BLAS uses: every core
     print(machine())

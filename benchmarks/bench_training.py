@@ -26,6 +26,9 @@ from program_support import one_hot  # noqa: E402
 
 def main():
     quick = "--quick" in sys.argv
+    unknown = [a for a in sys.argv[1:] if a != "--quick"]
+    if unknown:                                    # a typo (--quik) must not start the full run
+        sys.exit(f"bench_training.py: unknown option {unknown[0]} (use --quick)")
     args = tb.parse_arguments([])
     iterations = 300 if quick else args.iterations
     text = char_rnn.read_text(args.text)

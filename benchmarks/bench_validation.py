@@ -90,6 +90,9 @@ def median_ratio(sizes, samples, repeats):
 
 def main():
     quick = "--quick" in sys.argv
+    unknown = [a for a in sys.argv[1:] if a != "--quick"]
+    if unknown:                                    # a typo (--quik) must not start the full run
+        sys.exit(f"bench_validation.py: unknown option {unknown[0]} (use --quick)")
     print("Forward + backward, median of interleaved samples; ratio = with checks / without"
           + ("" if quick else " (about a minute: one row per size)"), flush=True)
     print(f"{'(n_x, n_a, n_y, m, T_x)':<28}{'with checks':>14}{'without':>14}{'ratio':>8}")

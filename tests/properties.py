@@ -199,9 +199,10 @@ def check_promise(call, arguments, broken, label_paths=()):
 # ---------------------------------------------------------------- drawing arguments in every form
 
 @st.composite
-def forms(draw, arguments, label_paths=(), breakable=True, follows=()):
+def forms(draw, arguments, label_paths=(), breakable=True, follows=(), free=()):
     """Draw one way to present `arguments` (float64, contiguous): dtypes, layouts, special values, one break.
 
+    free -- (path, axis) of sizes the function does not fix (ManyToOne's T_x): one longer is no break
     follows -- paths of arrays that always take the main dtype (the upstream gradient of a backward
                called after its forward: a dtype of its own would be another call's policy)
 
@@ -247,6 +248,8 @@ def forms(draw, arguments, label_paths=(), breakable=True, follows=()):
         if array.ndim == 0:
             return arguments, None
         axis = draw(st.integers(0, array.ndim - 1))
+        if how == "one longer" and (path, axis) in free:
+            return arguments, None
         shape = list(array.shape)
         shape[axis] = 0 if how == "size 0" else shape[axis] + 1
         bad = np.zeros(shape, dtype=array.dtype)

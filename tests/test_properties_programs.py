@@ -109,8 +109,7 @@ def tiny_truncated_bptt_checkpoint(path):
     import CharRNN
     from Optimizers import OPTIMIZERS
     chars = list("ab c")
-    rng = np.random.default_rng(0)
-    parameters = CharRNN.init_parameters(len(chars), 3, rng)
+    parameters = CharRNN.init_parameters(len(chars), 3, np.random.default_rng(0))
     optimizer = OPTIMIZERS["adagrad"](0.1)
     optimizer.update(parameters, {"d" + k: np.ones_like(v) for k, v in parameters.items()})
     checkpoint.save_arrays(path, CharRNN.TRAINER, CharRNN.checkpoint_arrays(parameters, optimizer, chars, 5, 1.25))
