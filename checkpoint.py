@@ -28,13 +28,19 @@ The rules, and the piece of this file that keeps each one:
   program's file. Arrays only, never pickled objects (allow_pickle=False):
   loading a checkpoint must not run code.
 
-UsageError is the one-line error of every program here: main() prints its
-message without a traceback and exits with status 2. The argparse types
+UsageError is the one-line error of every program here:
+program_support.run_program prints its message without a traceback and
+exits with status 2. The argparse types
 below (number, positive, non_negative, random_seed) give every numeric option the
 same one-line errors and the same promise: a value is refused before any
 work starts, or it is one the program can use and save (finite; a whole
 number fits the checkpoint's int64). Use them for every option of a new
 program.
+
+This file keeps the file and its safety: the format, atomic saving, checked
+loading, never overwriting what another wrote, and the signal handling.
+When a program saves, what it tells the user, and how it exits are
+program_support.py's (SavePoints, run_program), built on these.
 """
 import argparse
 import contextlib
