@@ -994,6 +994,7 @@ class Grader:
         self.drop_to = unprivileged_ids() if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.running, self.stopping = set(), False       # the children running now; True after Ctrl-C
+        self.starting = threading.Lock()                 # a child is started and listed, or stopped, never between
         self.scratch = tempfile.mkdtemp(prefix="exercises-grading-")
         if self.drop_to and not others_may_enter(os.path.dirname(self.scratch)):
             print(f"Exercises.py: running as root, but the user nobody cannot enter {tempfile.gettempdir()}: "
@@ -1009,8 +1010,10 @@ class Grader:
 
     def stop(self):
         """Ctrl-C: start no more children, kill the running ones (and what they started)."""
-        self.stopping = True
-        for process in list(self.running):
+        with self.starting:                   # a child being started now is listed before we look
+            self.stopping = True
+            running = list(self.running)
+        for process in running:
             kill_group(process, wait=False)
 
     def graded_in_parallel(self, work):
@@ -1180,12 +1183,14 @@ class Grader:
                   ([str(inputs.fileno()), str(results.fileno())] if posix else [inputs.name, results.name])
         environment = {"PATH": os.defpath, "HOME": workdir, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
                        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "SYSTEMROOT": os.environ.get("SYSTEMROOT", "")}
-        if self.stopping:
-            raise KeyboardInterrupt
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=workdir,
-                                   env=environment, pass_fds=(inputs.fileno(), results.fileno()) if posix else (),
-                                   start_new_session=hasattr(os, "killpg"))
-        self.running.add(process)
+        with self.starting:                   # else stop() could miss a child started while it looks
+            if self.stopping:
+                raise KeyboardInterrupt
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=workdir,
+                                       env=environment,
+                                       pass_fds=(inputs.fileno(), results.fileno()) if posix else (),
+                                       start_new_session=hasattr(os, "killpg"))
+            self.running.add(process)
         stopped = False
         try:
             process.wait(timeout=4 * self.settings.timeout + WALL_ALLOWANCE)
