@@ -89,33 +89,45 @@ class UsageError(Exception):
 # The steps, in the tutorial's order
 # ---------------------------------------------------------------------------
 
-Step = namedtuple("Step", "number name file readme grader")
+Step = namedtuple("Step", "number name file page section grader")
 
 
 def exercise_steps():
-    """The graded steps: number, function, file, README section, task (its cases, see grade_softmax)."""
-    loss_section = "The loss and the gradient that feeds `rnn_backward`"
-    step1, step2 = "Step 1: one RNN cell, forward", "Step 2: forward through time"
-    step3, step4 = "Step 3: one RNN cell, backward", "Step 4: backward through time"
+    """The graded steps: number, function, file, the page and section that explain it, task (see grade_softmax)."""
+    rnn, training, gated = "README.md", "docs/training.md", "docs/lstm-gru.md"
     table = [
-        ("softmax", "rnn_utils.py", step1, grade_softmax),
-        ("sigmoid", "rnn_utils.py", "LSTM", grade_sigmoid),
-        ("rnn_cell_forward", "RNN_UNIT_CELL.py", step1, partial(grade_cell_forward, "rnn")),
-        ("rnn_forward", "ForwardPropagation.py", step2, partial(grade_sequence_forward, "rnn")),
-        ("rnn_cell_backward", "RNN_UNIT_CELL.py", step3, partial(grade_cell_backward, "rnn")),
-        ("rnn_backward", "BackwardPropagation.py", step4, partial(grade_sequence_backward, "rnn")),
-        ("cross_entropy_loss", "Loss.py", loss_section, grade_cross_entropy_loss),
-        ("output_layer_backward", "Loss.py", loss_section, grade_output_layer_backward),
-        ("clip_global_norm", "Optimizers.py", "Clipping", grade_clip_global_norm),
-        ("Adam.update", "Optimizers.py", "Three optimizers", grade_optimizer),
-        ("lstm_cell_forward", "LSTM_UNIT_CELL.py", "LSTM", partial(grade_cell_forward, "lstm")),
-        ("lstm_forward", "ForwardPropagation.py", "LSTM", partial(grade_sequence_forward, "lstm")),
-        ("lstm_cell_backward", "LSTM_UNIT_CELL.py", "LSTM", partial(grade_cell_backward, "lstm")),
-        ("lstm_backward", "BackwardPropagation.py", "LSTM", partial(grade_sequence_backward, "lstm")),
-        ("gru_cell_forward", "GRU_UNIT_CELL.py", "GRU", partial(grade_cell_forward, "gru")),
-        ("gru_forward", "ForwardPropagation.py", "GRU", partial(grade_sequence_forward, "gru")),
-        ("gru_cell_backward", "GRU_UNIT_CELL.py", "GRU", partial(grade_cell_backward, "gru")),
-        ("gru_backward", "BackwardPropagation.py", "GRU", partial(grade_sequence_backward, "gru")),
+        ("softmax", "rnn_utils.py", rnn, "Exercise 1: `softmax`, scores into probabilities", grade_softmax),
+        ("sigmoid", "rnn_utils.py", gated, "Exercise 2: `sigmoid`, the gates' squashing function", grade_sigmoid),
+        ("rnn_cell_forward", "RNN_UNIT_CELL.py", rnn, "Step 1: one RNN cell, forward",
+         partial(grade_cell_forward, "rnn")),
+        ("rnn_forward", "ForwardPropagation.py", rnn, "Step 2: forward through time",
+         partial(grade_sequence_forward, "rnn")),
+        ("rnn_cell_backward", "RNN_UNIT_CELL.py", rnn, "Step 3: one RNN cell, backward",
+         partial(grade_cell_backward, "rnn")),
+        ("rnn_backward", "BackwardPropagation.py", rnn, "Step 4: backward through time",
+         partial(grade_sequence_backward, "rnn")),
+        ("cross_entropy_loss", "Loss.py", training, "Exercise 7: the loss and its gradient (`cross_entropy_loss`)",
+         grade_cross_entropy_loss),
+        ("output_layer_backward", "Loss.py", training,
+         "Exercise 8: the output layer, backward (`output_layer_backward`)", grade_output_layer_backward),
+        ("clip_global_norm", "Optimizers.py", training, "Clipping", grade_clip_global_norm),
+        ("Adam.update", "Optimizers.py", training, "Three optimizers", grade_optimizer),
+        ("lstm_cell_forward", "LSTM_UNIT_CELL.py", gated, "Exercise 11: one LSTM cell, forward (`lstm_cell_forward`)",
+         partial(grade_cell_forward, "lstm")),
+        ("lstm_forward", "ForwardPropagation.py", gated, "Exercise 12: the LSTM through time, forward (`lstm_forward`)",
+         partial(grade_sequence_forward, "lstm")),
+        ("lstm_cell_backward", "LSTM_UNIT_CELL.py", gated,
+         "Exercise 13: one LSTM cell, backward (`lstm_cell_backward`)", partial(grade_cell_backward, "lstm")),
+        ("lstm_backward", "BackwardPropagation.py", gated,
+         "Exercise 14: the LSTM through time, backward (`lstm_backward`)", partial(grade_sequence_backward, "lstm")),
+        ("gru_cell_forward", "GRU_UNIT_CELL.py", gated, "Exercise 15: one GRU cell, forward (`gru_cell_forward`)",
+         partial(grade_cell_forward, "gru")),
+        ("gru_forward", "ForwardPropagation.py", gated, "Exercise 16: the GRU through time, forward (`gru_forward`)",
+         partial(grade_sequence_forward, "gru")),
+        ("gru_cell_backward", "GRU_UNIT_CELL.py", gated, "Exercise 17: one GRU cell, backward (`gru_cell_backward`)",
+         partial(grade_cell_backward, "gru")),
+        ("gru_backward", "BackwardPropagation.py", gated,
+         "Exercise 18: the GRU through time, backward (`gru_backward`)", partial(grade_sequence_backward, "gru")),
     ]
     return [Step(number, *row) for number, row in enumerate(table, start=1)]
 
@@ -206,7 +218,7 @@ def kept_statements(function):
 
 def blank_lines(indent, step):
     """The marked blank that replaces a graded function's code."""
-    return [f'{indent}# ---- your code here (step {step.number}: {step.name}; README: "{step.readme}") ----\n',
+    return [f'{indent}# ---- your code here (step {step.number}: {step.name}; {step.page}, "{step.section}") ----\n',
             f'{indent}raise NotImplementedError("step {step.number}: {step.name}")\n']
 
 
@@ -982,6 +994,7 @@ class Grader:
         self.drop_to = unprivileged_ids() if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.running, self.stopping = set(), False       # the children running now; True after Ctrl-C
+        self.starting = threading.Lock()                 # a child is started and listed, or stopped, never between
         self.scratch = tempfile.mkdtemp(prefix="exercises-grading-")
         if self.drop_to and not others_may_enter(os.path.dirname(self.scratch)):
             print(f"Exercises.py: running as root, but the user nobody cannot enter {tempfile.gettempdir()}: "
@@ -997,8 +1010,10 @@ class Grader:
 
     def stop(self):
         """Ctrl-C: start no more children, kill the running ones (and what they started)."""
-        self.stopping = True
-        for process in list(self.running):
+        with self.starting:                   # a child being started now is listed before we look
+            self.stopping = True
+            running = list(self.running)
+        for process in running:
             kill_group(process, wait=False)
 
     def graded_in_parallel(self, work):
@@ -1168,12 +1183,14 @@ class Grader:
                   ([str(inputs.fileno()), str(results.fileno())] if posix else [inputs.name, results.name])
         environment = {"PATH": os.defpath, "HOME": workdir, "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
                        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "SYSTEMROOT": os.environ.get("SYSTEMROOT", "")}
-        if self.stopping:
-            raise KeyboardInterrupt
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=workdir,
-                                   env=environment, pass_fds=(inputs.fileno(), results.fileno()) if posix else (),
-                                   start_new_session=hasattr(os, "killpg"))
-        self.running.add(process)
+        with self.starting:                   # else stop() could miss a child started while it looks
+            if self.stopping:
+                raise KeyboardInterrupt
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=workdir,
+                                       env=environment,
+                                       pass_fds=(inputs.fileno(), results.fileno()) if posix else (),
+                                       start_new_session=hasattr(os, "killpg"))
+            self.running.add(process)
         stopped = False
         try:
             process.wait(timeout=4 * self.settings.timeout + WALL_ALLOWANCE)
