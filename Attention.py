@@ -167,8 +167,13 @@ def checked_attention_arguments(a_enc, a_dec, score, parameters):
             check_array(key, parameters[key], 2)
         dims = {"n_att": parameters["va"].shape[0], "n_a": n_a, "n_a_dec": n_a_dec}
         check_shape("va", parameters["va"], ("n_att", 1), dims)
-        check_shape("Wa", parameters["Wa"], ("n_att", "n_a_dec"), dims)
-        check_shape("Ua", parameters["Ua"], ("n_att", "n_a"), dims)
+        for key, letter, states in (("Wa", "n_a_dec", a_dec), ("Ua", "n_a", a_enc)):
+            try:
+                check_shape(key, parameters[key], ("n_att", letter), dims)
+            except ValueError as error:       # the columns come from the states: name them too
+                state_name = "a_dec" if states is a_dec else "a_enc"
+                raise ValueError(f"{error} ({letter} = {states.shape[0]} from {state_name}'s shape "
+                                 f"{states.shape})") from None
         arrays += [parameters[key] for key in ADDITIVE_KEYS]
     return cast(result_dtype(*arrays), (a_enc, a_dec, parameters))
 

@@ -45,7 +45,8 @@ from program_support import one_hot
 from Seq2SeqModel import DECODER_KEYS, ENCODER_KEYS, LSTM_STATES, LSTM_STATES_BACKWARD, part
 from Seq2SeqModel import init_parameters as init_encoder_decoder
 from sequence_training import output_loss
-from validation import agreed_size, arguments_checked, check_array, check_parameters, check_shape
+from validation import agreed_size, arguments_checked, cast, check_array, check_parameters, check_shape, \
+    result_dtype
 
 
 def parameter_keys(score):
@@ -91,11 +92,13 @@ def output_layer(parameters):
 
 
 def check_model(parameters, x_enc, x_dec, score):
-    """Check what only the model knows, once; give (n_a, m).
+    """Check the model's arguments once; give them back in the call's dtype, with (n_a, m).
 
-    Every key is there, both inputs have the same V and m, and the output
-    layer reads 2 n_a rows. The LSTM passes check their gates, attention_forward
-    its score's parameters. x_dec is None in greedy decoding.
+    Every key is there, both inputs have the same V and m, every gate is
+    checked under its own name, and the output layer reads 2 n_a rows;
+    attention_forward checks its score's parameters. One dtype for the whole
+    call (validation.py's policy): a float64 decoder under a float32 encoder
+    makes both float64. x_dec is None in greedy decoding.
     """
     if score not in SCORES:
         raise ValueError(f"score must be one of {', '.join(repr(s) for s in SCORES)}, got {score!r}")
@@ -114,7 +117,11 @@ def check_model(parameters, x_enc, x_dec, score):
         check_shape(key, p[key], ("n_a", "n_a + V") if key.startswith("W") else ("n_a", 1), dims)
     check_shape("Wy_dec", p["Wy_dec"], ("V", "2 n_a"), dims)
     check_shape("by_dec", p["by_dec"], ("V", 1), dims)
-    return n_a, m
+    inputs = [x_enc] + ([] if x_dec is None else [x_dec])
+    keys = parameter_keys(score)
+    dtype = result_dtype(*inputs, *(p[key] for key in keys))
+    parameters, x_enc, x_dec = cast(dtype, ({key: p[key] for key in keys}, x_enc, x_dec))
+    return parameters, x_enc, x_dec, n_a, m
 
 
 def encode(parameters, x_enc):
@@ -138,7 +145,7 @@ def attention_seq2seq_forward(parameters, x_enc, x_dec, score="dot"):
     alphas -- the attention weights, shape (T_e, m, T_d)
     caches -- (encoder cache, decoder cache, attention cache) for the backward
     """
-    check_model(parameters, x_enc, x_dec, score)
+    parameters, x_enc, x_dec, _, _ = check_model(parameters, x_enc, x_dec, score)
     a_enc, encoder_cache = encode(parameters, x_enc)
     a_dec, _, decoder_cache = LSTM_STATES(x_dec, a_enc[:, :, -1], part(parameters, "_dec"))
     context, alphas, attention_cache = attention_forward(a_enc, a_dec, score, score_parameters(parameters, score))
@@ -206,7 +213,7 @@ def greedy_decode(parameters, x_enc, steps, start, score="dot"):
     written -- int64 array (m, steps): the symbol chosen at every step
     alphas -- the attention weights of every step, shape (T_e, m, steps)
     """
-    n_a, m = check_model(parameters, x_enc, None, score)
+    parameters, x_enc, _, n_a, m = check_model(parameters, x_enc, None, score)
     n_x = x_enc.shape[0]
     a_enc, _ = encode(parameters, x_enc)
     # the cell's own output layer (Wy a + by) is not this model's: its y is not used

@@ -142,11 +142,14 @@ def relative_error(analytic, numerical):
     parts dropped.
 
     Returns:
-    the largest relative error, a float
+    the largest relative error, a float; NaN when an entry of either is NaN or
+    both are the same infinity (no number measures that: `error <= 1e-7` is then
+    False, so a gradient check fails)
     """
     analytic = as_real_array("analytic", analytic).astype(np.float64, copy=False)
     numerical = as_real_array("numerical", numerical).astype(np.float64, copy=False)
     if analytic.shape != numerical.shape:
         raise ValueError(f"shapes differ: analytic {analytic.shape}, numerical {numerical.shape}")
-    error = np.abs(analytic - numerical) / np.maximum(1e-8, np.abs(analytic) + np.abs(numerical))
+    with np.errstate(invalid="ignore"):      # inf - inf: NaN, said by the result, not by a warning
+        error = np.abs(analytic - numerical) / np.maximum(1e-8, np.abs(analytic) + np.abs(numerical))
     return float(np.max(error)) if error.size else 0.0
