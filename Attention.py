@@ -38,7 +38,7 @@ tests/test_attention_torch.py against torch's autograd).
 """
 import numpy as np
 
-from validation import cast, check_array, check_dims, check_parameters, check_shape, result_dtype
+from validation import agreed_size, cast, check_array, check_dims, check_parameters, check_shape, result_dtype
 
 SCORES = ("dot", "additive")
 ADDITIVE_KEYS = ("Wa", "Ua", "va")
@@ -165,7 +165,8 @@ def checked_attention_arguments(a_enc, a_dec, score, parameters):
         check_parameters(parameters, ADDITIVE_KEYS)
         for key in ADDITIVE_KEYS:
             check_array(key, parameters[key], 2)
-        dims = {"n_att": parameters["va"].shape[0], "n_a": n_a, "n_a_dec": n_a_dec}
+        n_att = agreed_size([parameters[key].shape[0] for key in ("va", "Wa", "Ua")])   # a vote: the odd one is named
+        dims = {"n_att": n_att, "n_a": n_a, "n_a_dec": n_a_dec}
         check_shape("va", parameters["va"], ("n_att", 1), dims)
         for key, letter, states in (("Wa", "n_a_dec", a_dec), ("Ua", "n_a", a_enc)):
             try:
