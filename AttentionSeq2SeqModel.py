@@ -170,7 +170,7 @@ def attention_seq2seq_loss_and_gradients(parameters, x_enc, x_dec, targets, scor
     loss -- float, cross-entropy summed over the T_d steps, averaged over the m questions
     gradients -- dict "d" + every key of parameters, each of its parameter's shape
 
-    Gradient test: tests/test_attention_model.py.
+    Its gradient check: tests/test_attention_model.py::test_every_gradient_of_the_whole_model.
     """
     readout, _, (encoder_cache, decoder_cache, attention_cache) = \
         attention_seq2seq_forward(parameters, x_enc, x_dec, score)

@@ -119,6 +119,8 @@ def birnn_backward(da, cache):
         dx -- gradient with respect to x, shape (n_x, m, T_x): the sum of both directions'
         "forward" -- dict dWax (n_af, n_x), dWaa (n_af, n_af), dba (n_af, 1), da0 (n_af, m)
         "backward" -- the same for the backward direction (da0 is that of a0["backward"])
+
+    Its gradient check: tests/test_bidirectional.py::test_every_gradient_against_the_numerical_gradient.
     """
     if (not isinstance(cache, tuple) or len(cache) != 2 or not isinstance(cache[0], Mapping)
             or set(cache[0]) != set(DIRECTIONS) or not isinstance(cache[1], Mapping)

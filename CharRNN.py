@@ -204,6 +204,9 @@ def truncated_bptt_gradients(x, a0, targets, parameters, k, forward=FORWARD, bac
     Returns:
     list of (loss, gradients, a_start) for every chunk, a_start being the
     hidden state the chunk started from
+
+    Its gradient check:
+    tests/test_truncated_bptt.py::test_a_later_chunk_gets_the_gradient_of_its_own_loss_with_its_start_fixed.
     """
     results, a_start = [], a0
     for start in range(0, x.shape[2], k):

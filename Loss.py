@@ -98,6 +98,8 @@ def rnn_loss_and_gradients(x, a0, targets, parameters, forward=rnn_forward, back
     gradients -- python dictionary with dWax, dWaa, dWya, dba, dby (shapes of the
                  parameters) and dx (n_x, m, T_x), da0 (n_a, m)
     a_last -- hidden state after the last step, shape (n_a, m): the a0 of the next chunk
+
+    Its gradient check: tests/test_loss.py::test_full_gradient_of_the_loss_matches_numerical.
     """
     a, y_pred, caches = forward(x, a0, parameters)
     loss, dz = cross_entropy_loss(y_pred, targets)

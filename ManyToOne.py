@@ -57,7 +57,10 @@ TASKS = {"parity": (parity_task, 2, 5, 2000), "sign of a sum": (sign_task, 1, 20
 
 
 def loss_and_gradients(model, x, labels):
-    """Loss on the last state only; gradients of the hidden-state RNN and of the output layer."""
+    """Loss on the last state only; gradients of the hidden-state RNN and of the output layer.
+
+    Its gradient check: tests/test_kinds_of_rnn.py::test_every_models_gradient_against_the_numerical_gradient.
+    """
     model, x = one_dtype(model, x)
     a0 = zero_state(x, model["rnn"])
     check_labels("labels", labels, x.shape[1:2])

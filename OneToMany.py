@@ -50,7 +50,10 @@ def teacher_forced_batch(batch, length, rng):
 
 
 def loss_and_gradients(model, x, targets):
-    """Loss at every step; gradients of the hidden-state RNN and of the output layer."""
+    """Loss at every step; gradients of the hidden-state RNN and of the output layer.
+
+    Its gradient check: tests/test_kinds_of_rnn.py::test_every_models_gradient_against_the_numerical_gradient.
+    """
     model, x = one_dtype(model, x)
     a0 = zero_state(x, model["rnn"])
     a, cache = rnn_states_vectorized(x, a0, model["rnn"])

@@ -294,6 +294,8 @@ def seq2seq_loss_and_gradients(parameters, x_enc, x_dec, targets, peeky):
     Returns:
     loss -- float, cross-entropy summed over the T_d steps, averaged over the m problems
     gradients -- dict "d" + every key of parameters, each of its parameter's shape
+
+    Its gradient check: tests/test_seq2seq.py::test_every_gradient_of_the_whole_model.
     """
     a_dec, (encoder_cache, decoder_cache) = seq2seq_forward(parameters, x_enc, x_dec, peeky)
     n_a, m = a_dec.shape[:2]

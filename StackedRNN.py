@@ -94,6 +94,8 @@ def stacked_rnn_backward(da, cache):
         dx -- gradient with respect to x, shape (n_x, m, T_x)
         layers -- list of L dicts, layers[l] with dWax, dWaa, dba (the shapes of
                   layer l's parameters) and da0 (n_a[l], m)
+
+    Its gradient check: tests/test_stacked_rnn.py::test_every_gradient_against_the_numerical_gradient.
     """
     if (not isinstance(cache, tuple) or len(cache) != 2 or not isinstance(cache[0], list)
             or not isinstance(cache[1], list) or len(cache[1]) != len(cache[0]) or not cache[0]):

@@ -153,6 +153,8 @@ def output_loss(a, targets, output):
     loss -- cross-entropy summed over the T steps, averaged over the m examples
     gradients -- dict dWya, dby
     da -- gradient of the loss with respect to a, shape (n_a, m, T)
+
+    Its gradient check: tests/test_kinds_of_rnn.py::test_output_loss_gradients_against_the_numerical_gradient.
     """
     check_states("a", a)
     check_output(output, a.shape[0])
