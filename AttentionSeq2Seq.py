@@ -37,8 +37,9 @@ from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_s
                         parse_options, positive, random_seed)
 from Dates import (ANSWER_LENGTH, QUESTION_LENGTH, SEPARATOR, SYMBOLS, decode, encode, encode_dates, make_dates,
                    unreadable)
-from Optimizers import Adam, clip_global_norm
-from program_support import SavePoints, StatusLine, check_can_plot, one_hot, pyplot, run_program
+from Optimizers import Adam
+from program_support import (PROGRESS_KEYS, SavePoints, StatusLine, check_can_plot, one_hot, pyplot, run_program,
+                             state_arrays, train_epochs)
 from sequence_training import train as train_iterations
 
 PROGRAM = "AttentionSeq2Seq.py"      # stamped into its checkpoints (checkpoint.py)
@@ -96,12 +97,6 @@ def load_dates(config):
     return test_pairs, encode_dates(train_pairs), encode_dates(test_pairs)
 
 
-def learning_rate(epoch, epochs, base):
-    """Adam's step size in an epoch: `base` for the first half, then down in a straight line to base / 10."""
-    half = epochs // 2
-    return base if epoch < half else base * (1 - 0.9 * (epoch - half) / max(1, epochs - 1 - half))
-
-
 def new_state(config, model):
     """A fresh model (float32), its optimizer, nothing done yet: everything a checkpoint holds."""
     return {"parameters": model.init(np.random.default_rng(config["seed"])), "optimizer": Adam(config["lr"]),
@@ -114,56 +109,25 @@ def train(state, model, train_data, test_data, epochs, progress, save=None):
 
     model is a Model; train_data and test_data are the symbols load_dates gives; progress a
     program_support.StatusLine; save a function called after every epoch (SavePoints.save), or None.
-    state is updated in place (also when interrupted). The batches of epoch e are a
-    permutation seeded by (seed, e) and the state says how far into it training got,
-    so a resumed run sees exactly the batches an uninterrupted one would have seen.
+    state is updated in place (also when interrupted). The loop is program_support.train_epochs,
+    as in Seq2Seq.py: this gives it the loss of a batch, made one-hot when it is used, and the judge.
     """
-    config, optimizer, history = state["config"], state["optimizer"], state["history"]
     questions, decoder_inputs, targets = train_data
-    N, batch = len(targets), config["batch"]
-    while state["epoch"] < epochs:
-        epoch = state["epoch"]
-        optimizer.learning_rate = learning_rate(epoch, epochs, config["lr"])
-        order = np.random.default_rng([config["seed"], epoch]).permutation(N)
-        while state["position"] < N:
-            began = time.perf_counter()
-            rows = order[state["position"]:state["position"] + batch]
-            x_enc, x_dec = (one_hot(symbols[rows], V, np.float32) for symbols in (questions, decoder_inputs))
-            loss, gradients = model.loss_and_gradients(state["parameters"], x_enc, x_dec, targets[rows])
-            gradients, _ = clip_global_norm(gradients, config["clip"])
-            state["parameters"] = optimizer.update(state["parameters"], gradients)
-            state["position"] += len(rows)
-            state["epoch_loss"] += loss * len(rows)
-            state["seconds"] += time.perf_counter() - began
-            progress.show(f"epoch {epoch + 1}/{epochs}  dates {state['position']:,}/{N:,}  loss {loss:.3f}  "
-                          f"{state['seconds']:.0f} s")
-        accuracy, _ = exact_match(model, state["parameters"], test_data[0], test_data[2], V, SEPARATOR)
-        for key, value in (("epoch", epoch + 1), ("accuracy", accuracy), ("loss", state["epoch_loss"] / N),
-                           ("seconds", state["seconds"])):
-            history[key].append(value)
-        state.update(epoch=epoch + 1, position=0, epoch_loss=0.0)
-        progress.show(f"epoch {epoch + 1}/{epochs}  loss {history['loss'][-1]:.3f}  held-out exact match "
-                      f"{accuracy:.4f}  {state['seconds']:.0f} s", keep=True)
-        if save:
-            save()
-    progress.close()
-    return state
+
+    def loss_and_gradients(parameters, rows):
+        x_enc, x_dec = (one_hot(symbols[rows], V, np.float32) for symbols in (questions, decoder_inputs))
+        return model.loss_and_gradients(parameters, x_enc, x_dec, targets[rows])
+
+    def held_out_accuracy(parameters):
+        return exact_match(model, parameters, test_data[0], test_data[2], V, SEPARATOR)[0]
+
+    return train_epochs(state, epochs, len(targets), loss_and_gradients, held_out_accuracy, progress, save,
+                        noun="dates")
 
 
 # ---------------------------------------------------------------- checkpoints
 
 CONFIG_KEYS = ("hidden", "batch", "lr", "epochs", "train_size", "test_size", "clip", "seed", "score")
-PROGRESS_KEYS = ("epoch", "position", "epoch_loss", "seconds")
-
-
-def state_arrays(state):
-    """Everything needed to resume, as plain arrays (no pickled objects)."""
-    arrays = {"param_" + key: value for key, value in state["parameters"].items()}
-    arrays.update({"adam_" + key: value for key, value in state["optimizer"].state().items()})
-    arrays.update({"config_" + key: np.array(state["config"][key]) for key in CONFIG_KEYS})
-    arrays.update({"history_" + key: np.array(value) for key, value in state["history"].items()})
-    arrays.update({key: np.array(state[key]) for key in PROGRESS_KEYS})
-    return arrays
 
 
 def load_state(path):

@@ -27,14 +27,13 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse
 import math
 import sys
-import time
 
 import numpy as np
 
 from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
                         parse_options, positive, random_seed)
-from Optimizers import Adam, clip_global_norm
-from program_support import SavePoints, StatusLine, pyplot, run_program
+from Optimizers import Adam
+from program_support import PROGRESS_KEYS, SavePoints, StatusLine, pyplot, run_program, state_arrays, train_epochs
 from Seq2SeqModel import (PARAMETER_KEYS, V, decode, exact_match, init_parameters, make_problems, one_hot_problems,
                           seq2seq_loss_and_gradients)
 
@@ -43,20 +42,6 @@ from Seq2SeqModel import (PARAMETER_KEYS, V, decode, exact_match, init_parameter
 
 PROGRAM = "Seq2Seq.py"               # stamped into its checkpoints (checkpoint.py)
 SETTINGS = {"plain": (False, False), "reversed": (True, False), "reversed + peeky": (True, True)}
-
-
-def learning_rate(epoch, epochs, base):
-    """The step size of an epoch: `base` for the first half, then down in a straight line to base / 10.
-
-    Arguments: epoch (0-based), epochs (the total), base (--lr). Returns a float.
-
-    Large steps find the solution quickly; the smaller ones at the end settle
-    into it, which is where the last percent of exact matches comes from.
-    """
-    half = epochs // 2
-    if epoch < half:
-        return base
-    return base * (1 - 0.9 * (epoch - half) / max(1, epochs - 1 - half))
 
 
 def new_state(config):
@@ -83,57 +68,24 @@ def train(state, train_data, test_data, epochs, progress=None, save=None):
     progress -- a program_support.StatusLine, or None for silence
     save -- function() called after every epoch (SavePoints.save), or None
 
-    The batches of epoch e are a permutation seeded by (seed, e), and the
-    state says how far into it training got, so a resumed run sees exactly
-    the batches an uninterrupted one would have seen.
+    The loop itself is program_support.train_epochs: this gives it the loss of
+    a batch of problems and the held-out exact match.
     """
-    config, optimizer, history = state["config"], state["optimizer"], state["history"]
+    peeky = state["config"]["peeky"]
     x_enc, x_dec, targets = train_data
-    N, batch = len(targets), config["batch"]
-    progress = progress or StatusLine(enabled=False)
-    while state["epoch"] < epochs:
-        epoch = state["epoch"]
-        optimizer.learning_rate = learning_rate(epoch, epochs, config["lr"])
-        order = np.random.default_rng([config["seed"], epoch]).permutation(N)
-        while state["position"] < N:
-            began = time.perf_counter()
-            rows = order[state["position"]:state["position"] + batch]
-            loss, gradients = seq2seq_loss_and_gradients(state["parameters"], x_enc[:, rows], x_dec[:, rows],
-                                                         targets[rows], config["peeky"])
-            gradients, _ = clip_global_norm(gradients, config["clip"])   # tame the occasional explosion
-            state["parameters"] = optimizer.update(state["parameters"], gradients)
-            state["position"] += len(rows)
-            state["epoch_loss"] += loss * len(rows)
-            state["seconds"] += time.perf_counter() - began
-            progress.show(f"epoch {epoch + 1}/{epochs}  problems {state['position']:,}/{N:,}  loss {loss:.3f}  "
-                          f"held-out {history['accuracy'][-1]:.3f}  {state['seconds']:.0f} s")
-        accuracy, _ = exact_match(state["parameters"], test_data[0], test_data[2], config["peeky"])
-        for key, value in (("epoch", epoch + 1), ("accuracy", accuracy), ("loss", state["epoch_loss"] / N),
-                           ("seconds", state["seconds"])):
-            history[key].append(value)
-        state.update(epoch=epoch + 1, position=0, epoch_loss=0.0)
-        progress.show(f"epoch {epoch + 1}/{epochs}  loss {history['loss'][-1]:.3f}  held-out exact match "
-                      f"{accuracy:.4f}  {state['seconds']:.0f} s", keep=True)
-        if save:
-            save()
-    progress.close()
-    return state
+
+    def loss_and_gradients(parameters, rows):
+        return seq2seq_loss_and_gradients(parameters, x_enc[:, rows], x_dec[:, rows], targets[rows], peeky)
+
+    def held_out_accuracy(parameters):
+        return exact_match(parameters, test_data[0], test_data[2], peeky)[0]
+
+    return train_epochs(state, epochs, len(targets), loss_and_gradients, held_out_accuracy, progress, save)
 
 
 # ---------------------------------------------------------------- checkpoints
 
 CONFIG_KEYS = ("hidden", "batch", "lr", "epochs", "train_size", "test_size", "clip", "seed", "reverse", "peeky")
-PROGRESS_KEYS = ("epoch", "position", "epoch_loss", "seconds")
-
-
-def state_arrays(state):
-    """Everything needed to resume, as plain arrays (no pickled objects)."""
-    arrays = {"param_" + key: value for key, value in state["parameters"].items()}
-    arrays.update({"adam_" + key: value for key, value in state["optimizer"].state().items()})
-    arrays.update({"config_" + key: np.array(state["config"][key]) for key in CONFIG_KEYS})
-    arrays.update({"history_" + key: np.array(value) for key, value in state["history"].items()})
-    arrays.update({key: np.array(state[key]) for key in PROGRESS_KEYS})
-    return arrays
 
 
 def load_state(path):

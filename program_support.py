@@ -8,6 +8,9 @@ never from another program.
   characters or symbols.
 - StatusLine and Progress: a line of progress on stderr, rewritten in place
   on a terminal, only its milestones in a log file.
+- train_epochs, learning_rate, state_arrays: the epoch loop of the two
+  encoder-decoder programs (shuffle, step, clip, judge, save), its step size
+  and what its checkpoint holds; each program gives its own loss and judge.
 - SavePoints: save during training, a failed save reported and retried,
   never fatal; its on_stop() block saves on Ctrl-C, SIGTERM and SIGHUP,
   says how to resume, and ends the program with the shell's exit status.
@@ -32,6 +35,7 @@ import time
 import numpy as np
 
 from checkpoint import UsageError, interrupt_on_signals, save_arrays, signals_ignored
+from Optimizers import clip_global_norm
 
 
 # ---------------------------------------------------------------- the data
@@ -102,6 +106,89 @@ class Progress(StatusLine):
         left = (self.total - iteration) * elapsed / done_here if done_here else 0.0
         self.show(f"iteration {iteration}/{self.total}  {measure}  {speed:,.0f} {self.unit}/s  {left:.0f} s left",
                   keep=iteration % self.every == 0 or iteration == self.total)
+
+
+# ---------------------------------------------------------------- the epoch loop of the encoder-decoders
+
+def learning_rate(epoch, epochs, base):
+    """The step size of an epoch: `base` for the first half, then down in a straight line to base / 10.
+
+    Arguments: epoch (0-based), epochs (the total), base (--lr). Returns a float.
+
+    Large steps find the solution quickly; the smaller ones at the end settle
+    into it, which is where the last percent of exact matches comes from.
+    """
+    half = epochs // 2
+    if epoch < half:
+        return base
+    return base * (1 - 0.9 * (epoch - half) / max(1, epochs - 1 - half))
+
+
+def train_epochs(state, epochs, size, loss_and_gradients, held_out_accuracy, progress=None, save=None,
+                 noun="problems"):
+    """Train `state` until it has done `epochs` epochs, judging it on the held-out set after each.
+
+    The loop both encoder-decoder programs run (Seq2Seq.py, AttentionSeq2Seq.py):
+    shuffle, then for each batch the loss and its gradient, clipping, one step
+    of the optimizer; after each epoch the held-out exact match, the history
+    and a save.
+
+    Arguments:
+    state -- dict with "parameters", "optimizer", "config" (lr, batch, clip, seed), "epoch",
+             "position", "epoch_loss", "seconds", "history"; updated in place (also when interrupted)
+    epochs -- total epochs, counted across resumes
+    size -- N, the number of training examples
+    loss_and_gradients -- function(parameters, rows) -> (loss, gradients) of the examples `rows`
+    held_out_accuracy -- function(parameters) -> the held-out exact match, a float
+    progress -- a StatusLine, or None for silence
+    save -- function() called after every epoch (SavePoints.save), or None
+    noun -- what the progress line calls an example
+
+    The batches of epoch e are a permutation seeded by (seed, e), and the
+    state says how far into it training got, so a resumed run sees exactly
+    the batches an uninterrupted one would have seen.
+    """
+    config, optimizer, history = state["config"], state["optimizer"], state["history"]
+    progress = progress or StatusLine(enabled=False)
+    while state["epoch"] < epochs:
+        epoch = state["epoch"]
+        optimizer.learning_rate = learning_rate(epoch, epochs, config["lr"])
+        order = np.random.default_rng([config["seed"], epoch]).permutation(size)
+        while state["position"] < size:
+            began = time.perf_counter()
+            rows = order[state["position"]:state["position"] + config["batch"]]
+            loss, gradients = loss_and_gradients(state["parameters"], rows)
+            gradients, _ = clip_global_norm(gradients, config["clip"])   # tame the occasional explosion
+            state["parameters"] = optimizer.update(state["parameters"], gradients)
+            state["position"] += len(rows)
+            state["epoch_loss"] += loss * len(rows)
+            state["seconds"] += time.perf_counter() - began
+            progress.show(f"epoch {epoch + 1}/{epochs}  {noun} {state['position']:,}/{size:,}  loss {loss:.3f}  "
+                          f"held-out {history['accuracy'][-1]:.3f}  {state['seconds']:.0f} s")
+        accuracy = held_out_accuracy(state["parameters"])
+        for key, value in (("epoch", epoch + 1), ("accuracy", accuracy), ("loss", state["epoch_loss"] / size),
+                           ("seconds", state["seconds"])):
+            history[key].append(value)
+        state.update(epoch=epoch + 1, position=0, epoch_loss=0.0)
+        progress.show(f"epoch {epoch + 1}/{epochs}  loss {history['loss'][-1]:.3f}  held-out exact match "
+                      f"{accuracy:.4f}  {state['seconds']:.0f} s", keep=True)
+        if save:
+            save()
+    progress.close()
+    return state
+
+
+def state_arrays(state):
+    """Everything needed to resume an epoch-trained program, as plain arrays (no pickled objects)."""
+    arrays = {"param_" + key: value for key, value in state["parameters"].items()}
+    arrays.update({"adam_" + key: value for key, value in state["optimizer"].state().items()})
+    arrays.update({"config_" + key: np.array(value) for key, value in state["config"].items()})
+    arrays.update({"history_" + key: np.array(value) for key, value in state["history"].items()})
+    arrays.update({key: np.array(state[key]) for key in PROGRESS_KEYS})
+    return arrays
+
+
+PROGRESS_KEYS = ("epoch", "position", "epoch_loss", "seconds")   # where an epoch-trained program is
 
 
 # ---------------------------------------------------------------- saving, and stopping
