@@ -30,11 +30,12 @@ import sys
 
 import numpy as np
 
-from checkpoint import (UsageError, check_can_save, check_member, interrupt_on_signals, load_arrays, non_negative,
-                        parse_options, positive, random_seed)
+from checkpoint import (UsageError, check_can_save, interrupt_on_signals, non_negative, parse_options, positive,
+                        random_seed)
 from Optimizers import Adam
-from program_support import PROGRESS_KEYS, SavePoints, StatusLine, pyplot, run_program, state_arrays, train_epochs
-from Seq2SeqModel import (PARAMETER_KEYS, V, decode, exact_match, init_parameters, make_problems, one_hot_problems,
+from program_support import (SavePoints, StatusLine, load_epoch_state, pyplot, run_program, state_arrays,
+                             train_epochs)
+from Seq2SeqModel import (V, decode, exact_match, init_parameters, make_problems, one_hot_problems,
                           seq2seq_loss_and_gradients)
 
 
@@ -85,53 +86,19 @@ def train(state, train_data, test_data, epochs, progress=None, save=None):
 
 # ---------------------------------------------------------------- checkpoints
 
-CONFIG_KEYS = ("hidden", "batch", "lr", "epochs", "train_size", "test_size", "clip", "seed", "reverse", "peeky")
+CONFIG_KINDS = {"hidden": "iu", "batch": "iu", "lr": "f", "epochs": "iu", "train_size": "iu", "test_size": "iu",
+                "clip": "f", "seed": "iu", "reverse": "b", "peeky": "b"}   # what a checkpoint's configuration holds
+CONFIG_KEYS = tuple(CONFIG_KINDS)
 
 
 def load_state(path):
     """Read a checkpoint of this program back into a state; one-line UsageError if it is not one.
 
-    Every array is checked for its kind and dimensions (checkpoint.load_arrays),
-    the configuration with the command line's own option types, the progress
-    and the history for their ranges, and the parameters' shapes against the
-    configuration saved with them: a damaged or edited file is refused before
-    training starts, whatever it holds.
+    program_support.load_epoch_state checks everything (see its docstring); this
+    says what the configuration holds and what shapes its parameters must have.
     """
-    kinds = {"hidden": "iu", "batch": "iu", "lr": "f", "epochs": "iu", "train_size": "iu", "test_size": "iu",
-             "clip": "f", "seed": "iu", "reverse": "b", "peeky": "b"}
-    expected = {"config_" + key: (kinds[key], 0) for key in CONFIG_KEYS}
-    expected.update({"epoch": ("iu", 0), "position": ("iu", 0), "epoch_loss": ("f", 0), "seconds": ("f", 0),
-                     "history_epoch": ("iu", 1), "history_accuracy": ("f", 1), "history_seconds": ("f", 1)})
-    expected.update({"param_" + key: ("f", 2) for key in PARAMETER_KEYS})
-    arrays = load_arrays(path, PROGRAM, expected)
-    history_loss = check_member(path, arrays, "history_loss", "f", 1, finite=False)   # NaN before the first epoch
-    config = {key: arrays["config_" + key].item() for key in CONFIG_KEYS}
-    for key, check in OPTION_TYPES.items():
-        try:
-            check(str(config[key]))
-        except argparse.ArgumentTypeError as error:
-            raise UsageError(f"{path}: 'config_{key}' {error}")
-    progress = {key: arrays[key].item() for key in PROGRESS_KEYS}
-    history = {key: arrays["history_" + key].tolist() for key in ("epoch", "accuracy", "seconds")}
-    history["loss"] = history_loss.tolist()
-    if not 0 <= progress["position"] <= config["train_size"] or progress["epoch"] < 0 or progress["seconds"] < 0:
-        raise UsageError(f"{path}: the progress (epoch {progress['epoch']}, position {progress['position']}, "
-                         f"{progress['seconds']} s) does not fit {config['train_size']} training problems")
-    if len({len(values) for values in history.values()}) != 1 or history["epoch"] != list(range(len(history["epoch"]))) \
-            or len(history["epoch"]) != progress["epoch"] + 1:
-        raise UsageError(f"{path}: the history should hold one entry per epoch done, 0 to {progress['epoch']}")
-    shapes = init_parameters(V, config["hidden"], config["peeky"], np.random.default_rng(0))
-    parameters = {key: arrays["param_" + key] for key in PARAMETER_KEYS}
-    for key, value in parameters.items():
-        if value.shape != shapes[key].shape:
-            raise UsageError(f"{path}: {key} should have shape {shapes[key].shape} for {config['hidden']} hidden "
-                             f"units, got {value.shape}")
-    optimizer = Adam(config["lr"])
-    try:
-        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
-    except (TypeError, ValueError, KeyError) as error:
-        raise UsageError(f"{path}: the optimizer's state: {str(error).strip(chr(34))}")
-    return {"parameters": parameters, "optimizer": optimizer, "config": config, "history": history, **progress}
+    return load_epoch_state(path, PROGRAM, CONFIG_KINDS, OPTION_TYPES, lambda config: init_parameters(
+        V, config["hidden"], config["peeky"], np.random.default_rng(0)), "training problems")
 
 
 # ---------------------------------------------------------------- the program

@@ -8,9 +8,10 @@ never from another program.
   characters or symbols.
 - StatusLine and Progress: a line of progress on stderr, rewritten in place
   on a terminal, only its milestones in a log file.
-- train_epochs, learning_rate, state_arrays: the epoch loop of the two
-  encoder-decoder programs (shuffle, step, clip, judge, save), its step size
-  and what its checkpoint holds; each program gives its own loss and judge.
+- train_epochs, learning_rate, state_arrays, load_epoch_state: the epoch
+  loop of the two encoder-decoder programs (shuffle, step, clip, judge,
+  save), its step size, and its checkpoint written and read back checked;
+  each program gives its own loss, judge and shapes.
 - SavePoints: save during training, a failed save reported and retried,
   never fatal; its on_stop() block saves on Ctrl-C, SIGTERM and SIGHUP,
   says how to resume, and ends the program with the shell's exit status.
@@ -26,6 +27,7 @@ file), the signal handling underneath on_stop(), UsageError and the argparse
 option types. This file decides when to save and what to tell the user;
 checkpoint.py decides how the bytes reach the disk safely.
 """
+import argparse
 import contextlib
 import os
 import signal
@@ -34,8 +36,8 @@ import time
 
 import numpy as np
 
-from checkpoint import UsageError, interrupt_on_signals, save_arrays, signals_ignored
-from Optimizers import clip_global_norm
+from checkpoint import UsageError, check_member, interrupt_on_signals, load_arrays, save_arrays, signals_ignored
+from Optimizers import Adam, clip_global_norm
 
 
 # ---------------------------------------------------------------- the data
@@ -189,6 +191,60 @@ def state_arrays(state):
 
 
 PROGRESS_KEYS = ("epoch", "position", "epoch_loss", "seconds")   # where an epoch-trained program is
+
+
+def load_epoch_state(path, program, config_kinds, option_types, init_parameters, noun):
+    """Read a checkpoint of an epoch-trained program back into a state; one-line UsageError if it is not one.
+
+    Every array is checked for its kind and dimensions (checkpoint.load_arrays),
+    the configuration with the command line's own option types, the progress
+    and the history for their ranges, and the parameters' shapes against the
+    configuration saved with them: a damaged or edited file is refused before
+    any work, whatever it holds.
+
+    Arguments:
+    path -- the checkpoint's path
+    program -- the program that must have written it (its stamp)
+    config_kinds -- dict from each option of the configuration to its dtype kinds ("iu", "f", "b", "U")
+    option_types -- dict from option to the argparse type that checks it on the command line
+    init_parameters -- function(config) -> parameters of the right shapes, for the comparison
+    noun -- what the training examples are called in a message ("training problems")
+
+    Returns:
+    the state, as the program's new_state makes it, at the point where it was saved
+    """
+    expected = {"config_" + key: (kinds, 0) for key, kinds in config_kinds.items()}
+    expected.update({"epoch": ("iu", 0), "position": ("iu", 0), "epoch_loss": ("f", 0), "seconds": ("f", 0),
+                     "history_epoch": ("iu", 1), "history_accuracy": ("f", 1), "history_seconds": ("f", 1)})
+    arrays = load_arrays(path, program, expected)
+    history_loss = check_member(path, arrays, "history_loss", "f", 1, finite=False)   # NaN before the first epoch
+    config = {key: arrays["config_" + key].item() for key in config_kinds}
+    for key, check in option_types.items():
+        try:
+            check(str(config[key]))
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"{path}: 'config_{key}' {error}")
+    progress = {key: arrays[key].item() for key in PROGRESS_KEYS}
+    history = {key: arrays["history_" + key].tolist() for key in ("epoch", "accuracy", "seconds")}
+    history["loss"] = history_loss.tolist()
+    if not 0 <= progress["position"] <= config["train_size"] or progress["epoch"] < 0 or progress["seconds"] < 0:
+        raise UsageError(f"{path}: the progress (epoch {progress['epoch']}, position {progress['position']}, "
+                         f"{progress['seconds']} s) does not fit {config['train_size']} {noun}")
+    if len({len(values) for values in history.values()}) != 1 or history["epoch"] != list(range(len(history["epoch"]))) \
+            or len(history["epoch"]) != progress["epoch"] + 1:
+        raise UsageError(f"{path}: the history should hold one entry per epoch done, 0 to {progress['epoch']}")
+    shapes = init_parameters(config)
+    parameters = {key: check_member(path, arrays, "param_" + key, "f", 2) for key in shapes}
+    for key, value in parameters.items():
+        if value.shape != shapes[key].shape:
+            raise UsageError(f"{path}: {key} should have shape {shapes[key].shape} for {config['hidden']} hidden "
+                             f"units, got {value.shape}")
+    optimizer = Adam(config["lr"])
+    try:
+        optimizer.load_state({key[5:]: value for key, value in arrays.items() if key.startswith("adam_")})
+    except (TypeError, ValueError, KeyError) as error:
+        raise UsageError(f"{path}: the optimizer's state: {str(error).strip(chr(34))}")
+    return {"parameters": parameters, "optimizer": optimizer, "config": config, "history": history, **progress}
 
 
 # ---------------------------------------------------------------- saving, and stopping
