@@ -39,7 +39,7 @@ from Dates import (ANSWER_LENGTH, QUESTION_LENGTH, SEPARATOR, SYMBOLS, decode, e
                    unreadable)
 from Optimizers import Adam
 from program_support import (SavePoints, StatusLine, check_can_plot, load_epoch_state, one_hot, pyplot,
-                             run_program, state_arrays, train_epochs)
+                             resolve_options, run_program, state_arrays, train_epochs)
 from sequence_training import train as train_iterations
 
 PROGRAM = "AttentionSeq2Seq.py"      # stamped into its checkpoints (checkpoint.py)
@@ -217,21 +217,7 @@ def resolve(args, saved=None):
 
     UsageError if an option given contradicts the model or data of the checkpoint.
     """
-    config = {}
-    for name in CONFIG_KEYS:
-        given = getattr(args, name)
-        if saved is not None and name in MODEL_OPTIONS:
-            if given is not None and given != saved[name]:
-                raise UsageError(f"--{name.replace('_', '-')} {given} does not match the checkpoint's "
-                                 f"{saved[name]} (a checkpoint fixes {', '.join(MODEL_OPTIONS)})")
-            config[name] = saved[name]
-        elif given is not None:
-            config[name] = given
-        elif saved is not None:
-            config[name] = saved[name]
-        else:
-            config[name] = DEFAULTS[name][1 if args.quick else 0]
-    return config
+    return resolve_options(args, saved, MODEL_OPTIONS, DEFAULTS)
 
 
 # ---------------------------------------------------------------- the default run: dates

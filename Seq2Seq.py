@@ -33,8 +33,8 @@ import numpy as np
 from checkpoint import (UsageError, check_can_save, interrupt_on_signals, non_negative, parse_options, positive,
                         random_seed)
 from Optimizers import Adam
-from program_support import (SavePoints, StatusLine, load_epoch_state, pyplot, run_program, state_arrays,
-                             train_epochs)
+from program_support import (SavePoints, StatusLine, load_epoch_state, pyplot, resolve_options, run_program,
+                             state_arrays, train_epochs)
 from Seq2SeqModel import (V, decode, exact_match, init_parameters, make_problems, one_hot_problems,
                           seq2seq_loss_and_gradients)
 
@@ -151,28 +151,11 @@ def parse_arguments(argv):
 
 
 def resolve(args, saved=None):
-    """The run's configuration: the options given, else the checkpoint's, else the defaults.
+    """The run's configuration: the options given, else the checkpoint's, else the defaults (both tricks on).
 
     UsageError if an option given contradicts the model or data of the checkpoint.
     """
-    config = {}
-    for name in CONFIG_KEYS:
-        given = getattr(args, name)
-        if saved is not None and name in MODEL_OPTIONS:
-            if given is not None and given != saved[name]:
-                flag = "--" + name.replace("_", "-")
-                raise UsageError(f"{flag} {given} does not match the checkpoint's {saved[name]} "
-                                 f"(a checkpoint fixes {', '.join(MODEL_OPTIONS)})")
-            config[name] = saved[name]
-        elif given is not None:
-            config[name] = given
-        elif saved is not None:
-            config[name] = saved[name]
-        elif name in ("reverse", "peeky"):
-            config[name] = True
-        else:
-            config[name] = DEFAULTS[name][1 if args.quick else 0]
-    return config
+    return resolve_options(args, saved, MODEL_OPTIONS, {**DEFAULTS, "reverse": (True, True), "peeky": (True, True)})
 
 
 def load_data(config):

@@ -8,10 +8,11 @@ never from another program.
   characters or symbols.
 - StatusLine and Progress: a line of progress on stderr, rewritten in place
   on a terminal, only its milestones in a log file.
-- train_epochs, learning_rate, state_arrays, load_epoch_state: the epoch
-  loop of the two encoder-decoder programs (shuffle, step, clip, judge,
-  save), its step size, and its checkpoint written and read back checked;
-  each program gives its own loss, judge and shapes.
+- train_epochs, learning_rate, state_arrays, load_epoch_state,
+  resolve_options: the epoch loop of the two encoder-decoder programs
+  (shuffle, step, clip, judge, save), its step size, its checkpoint written
+  and read back checked, and its options merged with a checkpoint's; each
+  program gives its own loss, judge, shapes and defaults.
 - SavePoints: save during training, a failed save reported and retried,
   never fatal; its on_stop() block saves on Ctrl-C, SIGTERM and SIGHUP,
   says how to resume, and ends the program with the shell's exit status.
@@ -191,6 +192,34 @@ def state_arrays(state):
 
 
 PROGRESS_KEYS = ("epoch", "position", "epoch_loss", "seconds")   # where an epoch-trained program is
+
+
+def resolve_options(args, saved, model_options, defaults):
+    """A run's configuration: each option as given, else as the checkpoint saved it, else its default.
+
+    Arguments:
+    args -- the parsed command line (None for an option not given)
+    saved -- the checkpoint's configuration, or None for a new model
+    model_options -- the options a checkpoint fixes (the model's size, its data, its seed)
+    defaults -- dict from every option of the configuration to (its default, its default with --quick)
+
+    Raises a one-line UsageError if an option given contradicts what the checkpoint fixes.
+    """
+    config = {}
+    for name, default in defaults.items():
+        given = getattr(args, name)
+        if saved is not None and name in model_options:
+            if given is not None and given != saved[name]:
+                raise UsageError(f"--{name.replace('_', '-')} {given} does not match the checkpoint's "
+                                 f"{saved[name]} (a checkpoint fixes {', '.join(model_options)})")
+            config[name] = saved[name]
+        elif given is not None:
+            config[name] = given
+        elif saved is not None:
+            config[name] = saved[name]
+        else:
+            config[name] = default[1 if args.quick else 0]
+    return config
 
 
 def load_epoch_state(path, program, config_kinds, option_types, init_parameters, noun):
